@@ -1,0 +1,21 @@
+// Flag parsing shared by every command: node's parseArgs, with errors that say which flag.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** An error the CLI prints as one line (no stack) and exits with. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parse argv against the options; unknown flags and missing values become a CliError. */
+export function parseFlags<O extends Options>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError(`${command}: ${(e as Error).message}`);
+  }
+}

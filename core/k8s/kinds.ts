@@ -1,0 +1,56 @@
+// The one table from kind to group, version, plural and scope. Clients build URLs from it; nothing
+// pluralises by appending "s". Add a row when Lattice starts emitting or reading a new kind.
+
+/** What the API needs to address a kind. */
+export interface KindInfo {
+  readonly group: string; // "" for the core group
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+const row = (group: string, version: string, kind: string, plural: string, namespaced = true): KindInfo =>
+  ({ group, version, kind, plural, namespaced });
+
+/** Every kind Lattice knows, keyed by "apiVersion/kind" (e.g. "apps/v1/Deployment", "v1/Secret"). */
+export const KINDS: ReadonlyMap<string, KindInfo> = new Map(
+  [
+    // core and apps
+    row("", "v1", "Namespace", "namespaces", false),
+    row("", "v1", "ConfigMap", "configmaps"),
+    row("", "v1", "Secret", "secrets"),
+    row("", "v1", "Service", "services"),
+    row("", "v1", "ServiceAccount", "serviceaccounts"),
+    row("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+    row("", "v1", "Node", "nodes", false),
+    row("", "v1", "Pod", "pods"),
+    row("apps", "v1", "Deployment", "deployments"),
+    row("rbac.authorization.k8s.io", "v1", "Role", "roles"),
+    row("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
+    row("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
+    row("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false),
+    row("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false),
+    row("coordination.k8s.io", "v1", "Lease", "leases"),
+    // Cilium v2
+    row("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies"),
+    row("cilium.io", "v2", "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", false),
+    // Istio v1
+    row("security.istio.io", "v1", "AuthorizationPolicy", "authorizationpolicies"),
+    row("security.istio.io", "v1", "PeerAuthentication", "peerauthentications"),
+    row("networking.istio.io", "v1", "ServiceEntry", "serviceentries"),
+    row("networking.istio.io", "v1", "Sidecar", "sidecars"),
+  ].map((k) => [apiVersionOf(k) + "/" + k.kind, k]),
+);
+
+/** "group/version", or "version" for the core group. */
+export function apiVersionOf(k: Pick<KindInfo, "group" | "version">): string {
+  return k.group ? `${k.group}/${k.version}` : k.version;
+}
+
+/** The row for an apiVersion and kind; throws naming both when Lattice does not know the kind. */
+export function kindInfo(apiVersion: string, kind: string): KindInfo {
+  const info = KINDS.get(`${apiVersion}/${kind}`);
+  if (!info) throw new Error(`unknown kind ${kind} in ${apiVersion}: add it to core/k8s/kinds.ts`);
+  return info;
+}
