@@ -10,7 +10,30 @@ export interface ClusterAccess {
   cert?: string;
   key?: string;
   token?: string;
+  /** A file holding the bearer token, re-read as it rotates (in-cluster projected tokens). */
+  tokenFile?: string;
   insecureSkipTLSVerify?: boolean;
+}
+
+/** Where a pod finds its service account (the kubelet mounts it). */
+export const IN_CLUSTER_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * The API server of the cluster this process runs in, as its service account. Throws naming what is
+ * missing when the process does not run in a pod.
+ */
+export function inClusterAccess(dir = IN_CLUSTER_DIR, env: NodeJS.ProcessEnv = process.env): ClusterAccess {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT ?? "443";
+  if (!host) throw new Error("not running in a cluster (KUBERNETES_SERVICE_HOST is unset): pass a kubeconfig");
+  let ca: string;
+  try {
+    ca = readFileSync(`${dir}/ca.crt`, "utf8");
+  } catch (e) {
+    throw new Error(`in-cluster config: ${(e as Error).message}`);
+  }
+  const server = host.includes(":") ? `https://[${host}]:${port}` : `https://${host}:${port}`;
+  return { server, ca, tokenFile: `${dir}/token` };
 }
 
 interface NamedEntry<T> { name: string; [k: string]: T | string }

@@ -1,0 +1,32 @@
+# The two commands of the README, and the set-up both share. Everything a fresh clone needs is
+# installed from here: npm packages (including Node 22 itself) and the Go-built test-bed tools.
+.PHONY: setup tools test demo check unit clean-tools
+
+# npm ci only when the lockfile changed since the last install.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Builds what is missing (cold: ~26 min on 2 cores; warm: seconds); see tools/README.md.
+tools: node_modules/.installed
+	tools/build
+
+setup: node_modules/.installed tools
+
+# Static checks, then every test: unit tests and integration tests (real engine, real API servers).
+test: setup
+	npm run --silent typecheck
+	npm run --silent lint
+	npm run --silent jest -- --ci
+
+# Unit tests only (no tools needed): the fast loop while editing.
+unit: node_modules/.installed
+	npm run --silent jest -- --ci --testPathIgnorePatterns /test/integration/
+
+# The main job on an embedded default: a local control plane, the dev stack of infra/ through the
+# engine, and a summary of what exists.
+demo: setup
+	TS_NODE_PROJECT=tsconfig.json node_modules/node/bin/node -r ./node_modules/ts-node/register scripts/demo.ts
+
+clean-tools:
+	rm -rf .tools

@@ -1,0 +1,37 @@
+// The serialized half of every Lattice dynamic provider. Pulumi serializes a dynamic provider's
+// methods (and everything they capture) into the state, and runs that text in the dynamic-provider
+// process. So the serialized part is kept to this shell: each method loads the real implementation
+// module by absolute path at run time and delegates. Benefits: small state, provider fixes apply to
+// existing resources, and the implementation is ordinary, testable code.
+//
+// The implementation is a .js file when Lattice runs from its published build, or a .ts file when it
+// runs from source (the repository, tests); in the latter case ts-node (with swc) is registered in
+// the provider process first, resolved from the implementation's own directory.
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The contract an implementation module exports (a dynamic ResourceProvider without configure). */
+export type ProviderImplementation = Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+
+/** A dynamic provider whose every method runs `require(implPath)`'s method of the same name. */
+export function shellProvider(implPath: string): pulumi.dynamic.ResourceProvider {
+  const load = (): ProviderImplementation => {
+    let resolved: string;
+    try {
+      resolved = require.resolve(implPath);
+    } catch {
+      // Running from source: teach this process TypeScript, then resolve again.
+      const tsNode = require(require.resolve("ts-node", { paths: [implPath] }));
+      tsNode.register({ transpileOnly: true, swc: true, compilerOptions: { module: "commonjs" } });
+      resolved = require.resolve(implPath);
+    }
+    return require(resolved);
+  };
+  return {
+    check: (olds, news) => load().check(olds, news),
+    diff: (id, olds, news) => load().diff(id, olds, news),
+    create: (inputs) => load().create(inputs),
+    read: (id, props) => load().read(id, props),
+    update: (id, olds, news) => load().update(id, olds, news),
+    delete: (id, props) => load().delete(id, props),
+  };
+}
