@@ -26,7 +26,7 @@ unit: node_modules/.installed
 # The main job on an embedded default: a local control plane, the dev stack of infra/ through the
 # engine, and a summary of what exists.
 demo: setup
-	TS_NODE_PROJECT=tsconfig.json node_modules/node/bin/node -r ./node_modules/ts-node/register scripts/demo.ts
+	TS_NODE_PROJECT=tsconfig.json node_modules/node/bin/node -r ./node_modules/ts-node/register scripts/demo.ts $(ARGS)
 
 clean-tools:
 	rm -rf .tools

@@ -15,7 +15,7 @@ export const NODE_BIN_DIR = path.join(ROOT, "node_modules", "node", "bin");
 /** The binaries of the test bed, by name. */
 export type Tool =
   | "etcd" | "kube-apiserver" | "kube-controller-manager"
-  | "pulumi" | "pulumi-language-nodejs" | "pulumi-resource-kubernetes" | "pulumi-resource-pulumi-nodejs"
+  | "pulumi" | "pulumi-language-nodejs" | "pulumi-resource-pulumi-nodejs"
   | "cluster-api-manager" | "clusterctl";
 
 /** Thrown when a binary of the test bed is missing; says how to build it. */
@@ -35,6 +35,19 @@ export function toolPath(tool: Tool): string {
     throw new MissingToolError(tool, p);
   }
   return p;
+}
+
+/** The kubernetes provider plugin version: the one the pinned @pulumi/kubernetes SDK asks for. */
+export const KUBERNETES_PLUGIN_VERSION: string = require("@pulumi/kubernetes/package.json").version;
+
+/** Throws MissingToolError unless tools/build installed the kubernetes provider plugin. */
+export function requireKubernetesPlugin(): void {
+  const p = path.join(PULUMI_HOME, "plugins", `resource-kubernetes-v${KUBERNETES_PLUGIN_VERSION}`, "pulumi-resource-kubernetes");
+  try {
+    accessSync(p, constants.X_OK);
+  } catch {
+    throw new MissingToolError("pulumi-resource-kubernetes (plugin)", p);
+  }
 }
 
 /** The node binary the project uses (Node 22); throws if `npm ci` has not run. */

@@ -1,0 +1,51 @@
+// The path a user takes: the plain `pulumi` CLI at the repository root, the stack's settings in
+// Pulumi.<stack>.yaml next to Pulumi.yaml, `main: infra/` run by the nodejs language host.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { startControlPlane, type ControlPlane } from "../../harness/controlplane";
+import { testbedEnv } from "../../harness/pulumi";
+import { ROOT, toolPath } from "../../harness/tools";
+
+jest.setTimeout(240_000);
+
+const run = promisify(execFile);
+const stackName = `ci-${process.pid}-${Date.now().toString(36)}`;
+const stackFile = path.join(ROOT, `Pulumi.${stackName}.yaml`);
+const stateDir = mkdtempSync(path.join(os.tmpdir(), "lattice-cli-state-"));
+let cp: ControlPlane;
+
+async function pulumi(...args: string[]): Promise<string> {
+  const env = { ...process.env, ...testbedEnv(stateDir) };
+  const { stdout } = await run(toolPath("pulumi"), [...args, "--stack", stackName, "--non-interactive"], { cwd: ROOT, env, maxBuffer: 1 << 24 });
+  return stdout;
+}
+
+beforeAll(async () => {
+  cp = await startControlPlane({ name: "cli" });
+  writeFileSync(stackFile, `config:\n  lattice:kubeconfig: ${cp.kubeconfigPath}\n`);
+  await pulumi("stack", "init");
+});
+
+afterAll(async () => {
+  await pulumi("stack", "rm", "--yes", "--force").catch(() => undefined);
+  rmSync(stackFile, { force: true });
+  rmSync(stateDir, { recursive: true, force: true });
+  await cp?.stop();
+});
+
+test("pulumi up at the repository root deploys infra/ to the cluster of Pulumi.<stack>.yaml", async () => {
+  const out = await pulumi("up", "--yes", "--skip-preview");
+  expect(out).toMatch(/Resources:\s*\n\s*\+ 3 created/);
+  const ns = await cp.client.get({ apiVersion: "v1", kind: "Namespace", name: "lattice-system" });
+  expect(ns.metadata.labels?.["app.kubernetes.io/managed-by"]).toBe("lattice");
+});
+
+test("pulumi destroy removes it again", async () => {
+  await pulumi("destroy", "--yes", "--skip-preview");
+  const ns = await cp.client.getOrUndefined({ apiVersion: "v1", kind: "Namespace", name: "lattice-system" });
+  // Namespace deletion is asynchronous (the namespace controller empties it first).
+  expect(ns === undefined || (ns as { status?: { phase?: string } }).status?.phase === "Terminating").toBe(true);
+});
