@@ -14,7 +14,7 @@ import type { KubeObject } from "../../core/k8s/object";
 import { KubeClient } from "../../kube/client";
 import { renderKubeconfig } from "../../kube/kubeconfig";
 import { loadCrds, type CrdSet } from "./crds";
-import { createCa, serviceAccountKeys, type PemPair } from "./pki";
+import { createCa, serviceAccountKeys, type Ca } from "./pki";
 import { freePorts, removeDir, startProcess, startWatchdog, tail, type Proc } from "./processes";
 import { toolPath } from "./tools";
 
@@ -39,8 +39,8 @@ export interface ControlPlane {
   /** Admin kubeconfig (system:masters) as YAML. */
   readonly kubeconfig: string;
   readonly kubeconfigPath: string;
-  /** The CA that signs this control plane's serving and client certificates. */
-  readonly ca: PemPair;
+  /** The CA that signs this control plane's serving and client certificates (and can sign more). */
+  readonly ca: Ca;
   readonly client: KubeClient;
   /** The temp directory holding data, certificates and logs (removed by stop()). */
   readonly dir: string;
@@ -125,7 +125,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     await installCrds(client, crds);
 
     const cp: ControlPlane = {
-      name, server, port, kubeconfig, kubeconfigPath: f("admin.kubeconfig"), ca: { cert: ca.cert, key: ca.key },
+      name, server, port, kubeconfig, kubeconfigPath: f("admin.kubeconfig"), ca,
       client, dir, processes: procs,
       async stop() {
         running.delete(cp);

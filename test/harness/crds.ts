@@ -2,10 +2,10 @@
 // module cache (`go mod download` fetches a module zip from the proxy once), never copied into the
 // repository, so a test validates against exactly what upstream publishes at the pinned version.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../core/k8s/object";
 
 /** A named group of CRDs a test or the local environment asks for. */
@@ -89,19 +89,37 @@ function yamlFiles(p: string): string[] {
     .map((f) => path.join(p, f));
 }
 
+/**
+ * The labels kustomize would add to a `config/crd/bases` directory's CRDs, from the sibling
+ * `config/crd/kustomization.yaml` (`labels[].pairs` or `commonLabels`). Cluster API finds which
+ * API version of a provider implements which contract through these labels
+ * (cluster.x-k8s.io/<contract>: <versions>), so installing bare bases would break it.
+ */
+function kustomizeLabels(crdDir: string): Record<string, string> {
+  if (path.basename(crdDir) !== "bases") return {};
+  const file = path.join(crdDir, "..", "kustomization.yaml");
+  if (!existsSync(file)) return {};
+  const k = parse(readFileSync(file, "utf8")) as { labels?: { pairs?: Record<string, string> }[]; commonLabels?: Record<string, string> };
+  return Object.assign({}, k.commonLabels, ...(k.labels ?? []).map((l) => l.pairs ?? {}));
+}
+
 /** The CRD objects of the given sets (deduplicated by name, in a stable order). */
 export function loadCrds(sets: readonly CrdSet[]): KubeObject[] {
   const byName = new Map<string, KubeObject>();
   for (const set of sets) {
     const src = CRD_SETS[set];
     const dir = moduleDir(src.module, src.version);
-    for (const file of src.paths.flatMap((p) => yamlFiles(path.join(dir, p)))) {
-      for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
-        const obj = doc.toJS() as KubeObject | null;
-        if (!obj || obj.kind !== "CustomResourceDefinition") continue;
-        const kind = (obj.spec as { names: { kind: string } }).names.kind;
-        if (src.kinds && !src.kinds.includes(kind)) continue;
-        byName.set(obj.metadata.name, obj);
+    for (const p of src.paths) {
+      const labels = kustomizeLabels(path.join(dir, p));
+      for (const file of yamlFiles(path.join(dir, p))) {
+        for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+          const obj = doc.toJS() as KubeObject | null;
+          if (!obj || obj.kind !== "CustomResourceDefinition") continue;
+          const kind = (obj.spec as { names: { kind: string } }).names.kind;
+          if (src.kinds && !src.kinds.includes(kind)) continue;
+          if (Object.keys(labels).length) obj.metadata.labels = { ...obj.metadata.labels, ...labels };
+          byName.set(obj.metadata.name, obj);
+        }
       }
     }
   }
