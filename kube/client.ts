@@ -102,7 +102,12 @@ export class KubeClient {
     const url = new URL(this.access.server + path);
     const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
     const headers: Record<string, string> = { Accept: "application/json" };
-    if (payload !== undefined) headers["Content-Type"] = contentType;
+    if (payload !== undefined) {
+      headers["Content-Type"] = contentType;
+      // Explicit framing: Node sends DELETE bodies unframed (no chunked encoding by default for that
+      // method), which leaves the body on a keep-alive connection to be read as the next request.
+      headers["Content-Length"] = String(Buffer.byteLength(payload));
+    }
     const token = this.bearerToken();
     if (token) headers.Authorization = `Bearer ${token}`;
     const { status, text, retryAfter } = await new Promise<{ status: number; text: string; retryAfter?: string }>((resolve, reject) => {

@@ -8,9 +8,17 @@
 //   delete  removes exactly the objects this set applied, and only while our field manager owns them
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { LABELS } from "../../core/compile/identity";
 import { keyOf, refOf, type KubeObject } from "../../core/k8s/object";
 import { KubeClient } from "../../kube/client";
 import { applyOrder, canonical, changedKeys, inSync, project } from "./drift";
+
+/**
+ * Objects carrying this label are shared by several sets (a namespace's baseline, which every
+ * service in the namespace applies with its own field manager): removing one set releases its
+ * ownership and deletes the object only when no other field manager owns it.
+ */
+export const SHARED_LABEL = LABELS.baseline;
 
 /** The inputs (and state) of an object set. */
 export interface ObjectSetInputs {
@@ -74,16 +82,42 @@ async function applyKeys(c: KubeClient, inputs: ObjectSetInputs, keys: string[])
   return { applied };
 }
 
-/** Delete objects whose live copy our field manager still manages; returns the keys deleted. */
-async function prune(c: KubeClient, fieldManager: string, objects: Record<string, KubeObject>, keys: string[]): Promise<string[]> {
+interface ManagedFieldsEntry { manager?: string; subresource?: string }
+
+/** The field managers of an object's main resource (status writers are not owners). */
+function ownersOf(live: KubeObject): string[] {
+  const entries = (live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
+  return [...new Set(entries.filter((e) => !e.subresource && e.manager).map((e) => e.manager as string))];
+}
+
+/**
+ * Remove objects from the cluster, touching only what this set owns:
+ *  - an object our field manager no longer manages is left alone (someone else took it over);
+ *  - a shared object (SHARED_LABEL, e.g. a namespace baseline several services apply) that other
+ *    field managers also own is released: our fields are dropped by applying an empty object, and
+ *    the others keep it. It is deleted only when we are its last owner;
+ *  - anything else we own is deleted.
+ * Returns the keys deleted and released.
+ */
+async function prune(c: KubeClient, fieldManager: string, objects: Record<string, KubeObject>, keys: string[]): Promise<{ deleted: string[]; released: string[] }> {
   const deleted: string[] = [];
+  const released: string[] = [];
   for (const key of applyOrder(keys, objects).reverse()) {
-    const live = await c.getOrUndefined(refOf(objects[key]!));
-    const managers = ((live?.metadata as { managedFields?: { manager?: string }[] } | undefined)?.managedFields ?? []).map((m) => m.manager);
-    if (!live || !managers.includes(fieldManager)) continue; // not ours (any more): never delete it
-    if (await c.delete(refOf(objects[key]!))) deleted.push(key);
+    const ref = refOf(objects[key]!);
+    const live = await c.getOrUndefined(ref);
+    if (!live) continue;
+    const owners = ownersOf(live);
+    if (!owners.includes(fieldManager)) continue; // not ours (any more): never delete it
+    const shared = live.metadata.labels?.[SHARED_LABEL] === "true";
+    if (shared && owners.some((m) => m !== fieldManager)) {
+      const empty = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+      await c.apply(empty, { fieldManager, force: false });
+      released.push(key);
+    } else if (await c.delete(ref)) {
+      deleted.push(key);
+    }
   }
-  return deleted;
+  return { deleted, released };
 }
 
 export async function check(_olds: ObjectSetInputs, news: ObjectSetInputs): Promise<pulumi.dynamic.CheckResult<ObjectSetInputs>> {

@@ -41,9 +41,10 @@ test("the manager's validating webhook is called: an invalid Cluster is refused 
 
 test("a v1beta2 Cluster is reconciled: phase, finalizer and conditions appear", async () => {
   await cp.client.apply(cluster("demo"));
-  let live: { metadata: { finalizers?: string[] }; status?: { phase?: string; conditions?: unknown[] } } | undefined;
+  type Live = { metadata: { finalizers?: string[] }; status?: { phase?: string; conditions?: unknown[] } };
+  let live: Live | undefined;
   for (let i = 0; i < 100; i++) {
-    live = (await cp.client.get({ apiVersion: "cluster.x-k8s.io/v1beta2", kind: "Cluster", name: "demo", namespace: "default" })) as never;
+    live = (await cp.client.get({ apiVersion: "cluster.x-k8s.io/v1beta2", kind: "Cluster", name: "demo", namespace: "default" })) as unknown as Live;
     if (live?.status?.phase && live.metadata.finalizers?.length && live.status.conditions?.length) break;
     await sleep(200);
   }
