@@ -1,0 +1,130 @@
+// The set-level compiler: everything `lattice render` prints for a set of documents. On top of the
+// per-document compilers it checks what needs several documents (duplicate names, shared volume
+// ownership), builds the agreement graph and adds one baseline per namespace. A set with any error
+// compiles to nothing.
+//
+//   documents ──► duplicate names ──► graph (buildGraph) ──► volume ownership ──► errors? stop
+//                                                                         └──► COMPILERS[kind] per doc
+//                                                                              + baseline per namespace
+//                                                                              ──► sorted objects
+import { buildGraph, type Graph } from "../graph";
+import type { KubeObject } from "../k8s/object";
+import { keyOf } from "../k8s/object";
+import { formatSource, sortSpecErrors, type LatticeDocument, type LatticeKind, type SourcedDocument, type SpecError } from "../spec";
+import { compileNamespaceBaseline } from "./baseline";
+import { COMPILERS, type DocumentCompiler } from "./compilers";
+import { SharedParts } from "./context";
+import { resolveOptions, type CompileOptions, type ResolvedOptions } from "./options";
+import { compareObjects, kindRank } from "./order";
+import { namespaceOf } from "./service";
+
+export type CompileAllResult =
+  | { readonly ok: true; readonly objects: KubeObject[]; readonly graph: Graph }
+  | { readonly ok: false; readonly errors: SpecError[]; readonly graph?: Graph };
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareSource(a: SourcedDocument, b: SourcedDocument): number {
+  return a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : a.source.doc - b.source.doc;
+}
+
+/** Names must be unique per namespace across services and external services (they share labels),
+ * and per namespace among clusters. */
+function duplicateNames(docs: readonly SourcedDocument[], opts: ResolvedOptions): SpecError[] {
+  const first = new Map<string, SourcedDocument>();
+  const errors: SpecError[] = [];
+  for (const d of docs) {
+    const ns = namespaceOf(d.doc, opts.defaultNamespace);
+    const group = d.doc.kind === "LatticeCluster" ? "cluster" : "service";
+    const k = `${group}/${ns}/${d.doc.metadata.name}`;
+    const prev = first.get(k);
+    if (!prev) {
+      first.set(k, d);
+      continue;
+    }
+    errors.push({
+      ...d.source,
+      path: "metadata.name",
+      message: `${ns}/${d.doc.metadata.name} is already defined by ${formatSource(prev.source)} (${prev.doc.kind}); names are unique per namespace`,
+    });
+  }
+  return errors;
+}
+
+/** Exactly one owner per shared volume id and namespace; every consumer has one. */
+function volumeErrors(graph: Graph): SpecError[] {
+  const errors: SpecError[] = [];
+  for (const v of graph.volumes) {
+    const [owner, ...extra] = v.owners;
+    if (!owner) {
+      for (const c of v.consumers)
+        errors.push({
+          ...c.source,
+          path: `spec.resources.${c.key}.id`,
+          message: `no service in namespace ${v.namespace} owns volume ${v.id} (its owner declares the id with params.size; volumes are shared within one namespace)`,
+        });
+      continue;
+    }
+    for (const o of extra)
+      errors.push({
+        ...o.source,
+        path: `spec.resources.${o.key}.params.size`,
+        message: `volume ${v.id} in namespace ${v.namespace} is already owned by ${owner.service} (${formatSource(owner.source)}); a consumer declares the id without params.size`,
+      });
+  }
+  return errors;
+}
+
+function compileOne(d: LatticeDocument, opts: ResolvedOptions, shared: SharedParts) {
+  // The table is keyed by kind; the cast joins the union back to the entry for this kind.
+  const compiler = COMPILERS[d.kind as LatticeKind] as DocumentCompiler<typeof d.kind>;
+  return compiler(d as never, opts, shared);
+}
+
+/**
+ * Compile a whole set of validated documents: every document's objects, one baseline per namespace
+ * holding services, sorted. Errors (never exceptions) when documents disagree with each other.
+ * The result does not depend on the order of `documents`.
+ */
+export function compileAll(documents: readonly SourcedDocument[], options: CompileOptions): CompileAllResult {
+  const opts = resolveOptions(options);
+  const docs = [...documents].sort(compareSource);
+  const graph = buildGraph(docs, opts);
+  const errors = [...duplicateNames(docs, opts), ...volumeErrors(graph)];
+  if (errors.length > 0) return { ok: false, errors: sortSpecErrors(errors), graph };
+
+  // Documents in (namespace, name) order and objects collected per kind: each kind's list is then
+  // already (nearly) in output order, and the final sort only merges runs.
+  const byName = docs
+    .map((d) => ({ d, ns: namespaceOf(d.doc, opts.defaultNamespace) }))
+    .sort((a, b) => cmp(a.ns, b.ns) || cmp(a.d.doc.metadata.name, b.d.doc.metadata.name) || compareSource(a.d, b.d));
+  const buckets: KubeObject[][] = [];
+  const collect = (o: KubeObject) => (buckets[kindRank(o.kind)] ??= []).push(o);
+  const namespaces = new Set<string>();
+  const shared = new SharedParts(opts.trustDomain);
+  for (const { d, ns } of byName) {
+    const half = compileOne(d.doc, opts, shared);
+    for (const o of half.workload) collect(o);
+    for (const o of half.policies) collect(o);
+    if (d.doc.kind !== "LatticeCluster") namespaces.add(ns);
+  }
+  for (const ns of [...namespaces].sort()) for (const o of compileNamespaceBaseline(ns, opts)) collect(o);
+  const objects: KubeObject[] = [];
+  for (const b of buckets) if (b) for (const o of b) objects.push(o);
+  objects.sort(compareObjects);
+
+  // Names are derived so that distinct documents never collide; this guards that promise.
+  for (let i = 1; i < objects.length; i++) {
+    const a = objects[i - 1] as KubeObject;
+    const b = objects[i] as KubeObject;
+    if (compareObjects(a, b) === 0)
+      return {
+        ok: false,
+        errors: [{ file: "<compile>", doc: 0, path: "", message: `two objects are both ${keyOf(b)}: a naming defect in core/compile` }],
+        graph,
+      };
+  }
+  return { ok: true, objects, graph };
+}

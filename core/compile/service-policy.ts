@@ -1,0 +1,106 @@
+// A service's half of each of its agreements, as Cilium and Istio policy.
+//
+// Why each service compiling only its own half is enough (bilateral enforcement):
+//   Every Lattice namespace runs under default deny in both directions (see baseline.ts), at L4
+//   (Cilium) and in the mesh (Istio "allow nothing"). A connection A→B therefore needs
+//     1. an egress allow on A's pods towards B's pods  — written here, from A's `outbound` declaration;
+//     2. an ingress allow on B's pods from A's pods     — written here, from B's `inbound` declaration;
+//     3. an Istio ALLOW for A's principal on B's pods    — written here, from B's `inbound` declaration.
+//   (1) is compiled only from A's document and (2)+(3) only from B's, and each names the other side
+//   by identity derived from name+namespace alone (pod labels, service account principal). So traffic
+//   flows exactly when both declarations exist; deleting either one removes a required allow and the
+//   default deny takes over. Because neither half reads the other's spec, this holds when A and B
+//   live in different namespaces or different Pulumi stacks, and one side never has to be re-run
+//   when the other changes: the halves meet in the data plane, not in the compiler.
+//
+// Istio ambient + Cilium sharp edges encoded here:
+//   - In-mesh traffic reaches B's pod on the HBONE port 15008 (ztunnel tunnels it), not on the
+//     service port. B's ingress rule therefore admits B's target ports AND 15008, from exactly the
+//     pods of the callers B declares: 15008 is opened only between declared pairs, which keeps L4
+//     bilateral per pair. A's egress rule names B's pods on any port: A does not know B's ports
+//     (they are B's spec), and B's ingress rule and AuthorizationPolicy narrow the ports.
+//   - ztunnel enforces AuthorizationPolicy at L4 only; an ALLOW rule with an L7 attribute (methods,
+//     paths…) silently matches nothing. The rule below uses principals and ports only (the builder's
+//     types admit nothing else).
+import {
+  authorizationPolicy,
+  ciliumNetworkPolicy,
+  type CiliumEgressRule,
+  type CiliumIngressRule,
+  type CiliumPortRule,
+  type ServicePortSpec,
+} from "../k8s/builders";
+import type { KubeObject } from "../k8s/object";
+import type { ServiceContext } from "./context";
+
+const SERVICE_POLICY_DESCRIPTION = "Lattice: this service's own half of its agreements";
+
+/** The HBONE port on which ztunnel delivers in-mesh traffic to a destination pod. */
+export const HBONE_PORT = 15008;
+
+/** A key naming a list of ports by value ("8080/TCP,9090/UDP"). */
+function portsKey(ports: readonly ServicePortSpec[]): string {
+  let k = "";
+  for (const p of ports) k += `${p.targetPort}/${p.protocol},`;
+  return k;
+}
+
+/** B's admitted ports for in-mesh callers: its target ports plus HBONE (sorted, unique). */
+function ingressPorts(servicePorts: readonly ServicePortSpec[]): CiliumPortRule[] {
+  const seen = new Set<string>();
+  const ports: Array<{ port: number; protocol: "TCP" | "UDP" | "SCTP" }> = [];
+  for (const p of [...servicePorts.map((p) => ({ port: p.targetPort, protocol: p.protocol })), { port: HBONE_PORT, protocol: "TCP" as const }]) {
+    const k = `${p.port}/${p.protocol}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    ports.push(p);
+  }
+  ports.sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
+  return [{ ports: ports.map((p) => ({ port: String(p.port), protocol: p.protocol })) }];
+}
+
+/** Compile a service's policies: one CiliumNetworkPolicy (its egress and ingress halves) and one
+ * AuthorizationPolicy (its callers' principals). Nothing when it declares no service peers. */
+export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
+  const { shared } = ctx;
+  const { callees, callers } = ctx.declared;
+  const out: KubeObject[] = [];
+  if (callees.length === 0 && callers.length === 0) return out;
+
+  // One rule per direction naming every declared peer (Cilium ORs the selectors of a rule, so this
+  // is the same as one rule per peer, and smaller).
+  const subject = { matchLabels: ctx.selector };
+  const spec: Parameters<typeof ciliumNetworkPolicy>[1] = {
+    description: SERVICE_POLICY_DESCRIPTION,
+    endpointSelector: subject,
+  };
+  if (callers.length > 0) {
+    const toPorts = shared.intern(`ingress:${portsKey(ctx.ports)}`, () => ingressPorts(ctx.ports));
+    const rule: CiliumIngressRule = { fromEndpoints: shared.selectors(callers), toPorts };
+    spec.ingress = [rule];
+  }
+  if (callees.length > 0) {
+    const rule: CiliumEgressRule = { toEndpoints: shared.selectors(callees) };
+    spec.egress = [rule];
+  }
+  out.push(ciliumNetworkPolicy(ctx.meta, spec));
+
+  if (callers.length > 0) {
+    const to = shared.intern(`authz:${portsKey(ctx.ports)}`, () => [
+      { operation: { ports: [...new Set(ctx.ports.map((p) => p.targetPort))].sort((a, b) => a - b).map(String) } },
+    ]);
+    out.push(
+      authorizationPolicy(ctx.meta, {
+        selector: subject,
+        action: "ALLOW",
+        rules: [
+          {
+            from: [{ source: { principals: callers.map((ref) => shared.peer(ref).principal) } }],
+            to,
+          },
+        ],
+      }),
+    );
+  }
+  return out;
+}

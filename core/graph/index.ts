@@ -1,0 +1,21 @@
+// The agreement graph: bilateral edges, one-sided declarations, unknown references, shared volumes,
+// and explain(from, to).
+export { buildGraph } from "./build";
+export { explain, renderExplanation, resolveRef } from "./explain";
+export type { Explanation } from "./explain";
+export { graphToDot, graphToJson, graphToMermaid, volumeProblem } from "./format";
+export { declarationPath, quoteDeclaration } from "./model";
+export type {
+  Declaration,
+  Edge,
+  EdgeStatus,
+  EdgeType,
+  Graph,
+  GraphNode,
+  NodeKind,
+  RequesterDeclarationRef,
+  ResourceDeclarationRef,
+  UnknownReference,
+  VolumeDeclarationRef,
+  VolumeGroup,
+} from "./model";
