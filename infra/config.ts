@@ -1,5 +1,8 @@
-// The environment's stack configuration, read once: which cluster (lattice:kubeconfig, a path
-// relative to the project or the kubeconfig itself as a secret).
+// The environment's stack configuration, read once:
+//   lattice:kubeconfig      the cluster: a kubeconfig path relative to the project, or its content (secret)
+//   lattice:services        comma-separated YAML directories or files, relative to the project
+//   lattice:trustDomain     the mesh trust domain (default: Istio's "cluster.local")
+//   lattice:awaitWorkloads  wait for Deployments to roll out (default true; false for node-less clusters)
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,12 +12,14 @@ import { isKubeconfigContent } from "../kube/kubeconfig";
 export interface Environment {
   /** The target cluster's kubeconfig content, as a secret. */
   kubeconfig: pulumi.Output<string>;
+  /** YAML paths (absolute) of the environment's services. */
+  services: string[];
 }
 
 /** The directory of Pulumi.yaml: relative paths in stack config are relative to it. */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-/** Read the `lattice:` stack config; a missing or unreadable kubeconfig fails with the key's name. */
+/** Read the `lattice:` stack config; a missing or unreadable kubeconfig fails naming the key. */
 export function readEnvironment(projectDir = PROJECT_DIR): Environment {
   const config = new pulumi.Config("lattice");
   const kubeconfig = config.requireSecret("kubeconfig").apply((value) => {
@@ -23,8 +28,13 @@ export function readEnvironment(projectDir = PROJECT_DIR): Environment {
     try {
       return readFileSync(file, "utf8");
     } catch (e) {
-      throw new Error(`lattice:kubeconfig: cannot read ${file}: ${(e as Error).message}`);
+      throw new pulumi.RunError(`lattice:kubeconfig: cannot read ${file}: ${(e as Error).message}`);
     }
   });
-  return { kubeconfig };
+  const services = (config.get("services") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => path.resolve(projectDir, p));
+  return { kubeconfig, services };
 }

@@ -1,14 +1,19 @@
-// The program `pulumi up` runs for each environment (Pulumi.<env>.yaml selects the cluster).
-import * as k8s from "@pulumi/kubernetes";
-import { readEnvironment } from "./config";
+// The program `pulumi up` runs for each environment: Pulumi.<env>.yaml selects the cluster and the
+// service YAML; every document becomes a component. Outputs: the agreement graph and, per service,
+// its endpoints, policy documents and one-sided agreements.
+import { fromYaml } from "../components";
+import { graphToJson } from "../core/graph";
+import { PROJECT_DIR, readEnvironment } from "./config";
 
 const env = readEnvironment();
-const provider = new k8s.Provider("cluster", { kubeconfig: env.kubeconfig });
+const lattice = fromYaml({ kubeconfig: env.kubeconfig, paths: env.services, baseDir: PROJECT_DIR });
 
-const system = new k8s.core.v1.Namespace(
-  "lattice-system",
-  { metadata: { name: "lattice-system", labels: { "app.kubernetes.io/managed-by": "lattice" } } },
-  { provider },
+/** The agreement graph of the environment's YAML (bilateral edges, one-sided declarations). */
+export const agreements = graphToJson(lattice.graph);
+/** Per service: addresses, the policy documents applied and one-sided agreements found in the cluster. */
+export const services = Object.fromEntries(
+  Object.entries(lattice.services).map(([ref, s]) => [ref, { endpoints: s.endpoints, policyDocuments: s.policyDocuments, oneSided: s.oneSided }]),
 );
-
-export const systemNamespace = system.metadata.name;
+export const externalServices = Object.fromEntries(
+  Object.entries(lattice.externalServices).map(([ref, s]) => [ref, { endpoints: s.endpoints, policyDocuments: s.policyDocuments, oneSided: s.oneSided }]),
+);

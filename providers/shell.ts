@@ -21,7 +21,14 @@ export function shellProvider(implPath: string): pulumi.dynamic.ResourceProvider
     } catch {
       // Running from source: teach this process TypeScript, then resolve again.
       const tsNode = require(require.resolve("ts-node", { paths: [implPath] }));
-      tsNode.register({ transpileOnly: true, swc: true, compilerOptions: { module: "commonjs" } });
+      // Self-contained options: independent of the working directory and of TS_NODE_* variables
+      // the engine's environment may carry.
+      tsNode.register({
+        transpileOnly: true,
+        swc: true,
+        skipProject: true,
+        compilerOptions: { module: "commonjs", target: "es2022", esModuleInterop: true, resolveJsonModule: true },
+      });
       resolved = require.resolve(implPath);
     }
     return require(resolved);

@@ -1,23 +1,32 @@
-// The summary `make demo` prints: every Lattice-managed object in the cluster, by kind and
-// namespace, and the stack's outputs.
-import { stringify } from "yaml";
+// The summary `make demo` prints: every Lattice-managed object in the cluster by kind and
+// namespace, the agreement graph of the stack, and one-sided agreements found in the cluster.
 import { listEverything } from "../kube/inventory";
 import type { KubeClient } from "../kube/client";
 
-/** A human-readable account of what Lattice manages in the cluster. */
+interface GraphJson { edges?: { from: string; to: string; type: string; status: string }[]; unknown?: { target: string; reason: string }[] }
+interface Component { oneSided?: { message: string }[] }
+
+/** A human-readable account of what Lattice manages in the cluster, and of the agreements. */
 export async function summarizeCluster(client: KubeClient, outputs: Record<string, unknown>): Promise<string> {
   const objects = await listEverything(client, "app.kubernetes.io/managed-by=lattice");
   const rows = objects
     .map((o) => [o.kind, o.metadata.namespace ?? "(cluster)", o.metadata.name] as const)
     .sort((a, b) => a.join("/").localeCompare(b.join("/")));
   const width = (i: 0 | 1) => Math.max(4, ...rows.map((r) => r[i].length));
-  const lines = [
+  const graph = (outputs.agreements ?? {}) as GraphJson;
+  const edges = graph.edges ?? [];
+  const from = Math.max(0, ...edges.map((e) => e.from.length));
+  const components = { ...(outputs.services as Record<string, Component>), ...(outputs.externalServices as Record<string, Component>) };
+  const oneSided = Object.values(components).flatMap((c) => c.oneSided ?? []).map((o) => o.message);
+  return [
     `What exists in the cluster (label app.kubernetes.io/managed-by=lattice): ${rows.length} objects`,
     `  ${"KIND".padEnd(width(0))}  ${"NAMESPACE".padEnd(width(1))}  NAME`,
     ...rows.map((r) => `  ${r[0].padEnd(width(0))}  ${r[1].padEnd(width(1))}  ${r[2]}`),
     "",
-    "Stack outputs:",
-    stringify(outputs).trimEnd().replace(/^/gm, "  "),
-  ];
-  return lines.join("\n");
+    `Agreement graph (${edges.length} edges):`,
+    ...edges.map((e) => `  ${e.from.padEnd(from)} → ${e.to}  ${e.type}, ${e.status}`),
+    ...(graph.unknown ?? []).map((u) => `  ? ${u.target}: ${u.reason}`),
+    "",
+    oneSided.length ? `One-sided agreements in the cluster (traffic denied):\n${oneSided.map((m) => "  " + m).join("\n")}` : "One-sided agreements in the cluster: none",
+  ].join("\n");
 }

@@ -10,6 +10,8 @@ export interface ObjectMeta {
   namespace?: string;
   labels?: StringMap;
   annotations?: StringMap;
+  /** Written by the server: which field manager owns which fields (server-side apply). */
+  managedFields?: ReadonlyArray<{ manager?: string; operation?: string; subresource?: string }>;
 }
 
 /** Any Kubernetes object: apiVersion, kind, metadata and a kind-specific body. */

@@ -9,8 +9,9 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../../core/compile/identity";
-import { keyOf, refOf, type KubeObject } from "../../core/k8s/object";
-import { KubeClient } from "../../kube/client";
+import { keyOf, refOf, type KubeObject, type ObjectRef } from "../../core/k8s/object";
+import { KubeError, type KubeClient } from "../../kube/client";
+import { clientFor, liveObject, written } from "../session";
 import { applyOrder, canonical, changedKeys, inSync, project } from "./drift";
 
 /**
@@ -47,8 +48,8 @@ export function validate(inputs: Partial<ObjectSetInputs>): Failure[] {
 }
 
 /** An error that makes Pulumi record a partially created resource (ErrorResourceInitFailed). */
-class PartialApplyError extends Error {
-  constructor(readonly id: string, readonly properties: ObjectSetInputs, readonly reasons: string[]) {
+export class PartialApplyError<P = ObjectSetInputs> extends Error {
+  constructor(readonly id: string, readonly properties: P, readonly reasons: string[]) {
     super(reasons.join("; "));
   }
 }
@@ -60,20 +61,16 @@ function describe(key: string, e: unknown): string {
 }
 
 async function withClient<T>(kubeconfig: string, fn: (c: KubeClient) => Promise<T>): Promise<T> {
-  const client = KubeClient.fromKubeconfig(kubeconfig);
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
+  return fn(clientFor(kubeconfig)); // one client per kubeconfig for the process (see ../session.ts)
 }
 
 /** Apply the given keys in order; returns the keys applied before any failure, and the failure. */
-async function applyKeys(c: KubeClient, inputs: ObjectSetInputs, keys: string[]): Promise<{ applied: string[]; error?: string }> {
+export async function applyKeys(c: KubeClient, inputs: ObjectSetInputs, keys: string[]): Promise<{ applied: string[]; error?: string }> {
   const applied: string[] = [];
   for (const key of applyOrder(keys, inputs.objects)) {
     try {
       await c.apply(inputs.objects[key]!, { fieldManager: inputs.fieldManager, force: true });
+      written(c, refOf(inputs.objects[key]!));
       applied.push(key);
     } catch (e) {
       return { applied, error: describe(key, e) };
@@ -82,12 +79,39 @@ async function applyKeys(c: KubeClient, inputs: ObjectSetInputs, keys: string[])
   return { applied };
 }
 
-interface ManagedFieldsEntry { manager?: string; subresource?: string }
-
 /** The field managers of an object's main resource (status writers are not owners). */
 function ownersOf(live: KubeObject): string[] {
-  const entries = (live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
+  const entries = live.metadata.managedFields ?? [];
   return [...new Set(entries.filter((e) => !e.subresource && e.manager).map((e) => e.manager as string))];
+}
+
+/** Remove or release one object (see prune); retried when another writer changed it meanwhile. */
+async function removeOne(c: KubeClient, fieldManager: string, ref: ObjectRef): Promise<"deleted" | "released" | "untouched"> {
+  for (let attempt = 1; ; attempt++) {
+    const live = await c.getOrUndefined(ref);
+    if (!live) return "untouched";
+    const owners = ownersOf(live);
+    if (!owners.includes(fieldManager)) return "untouched"; // not ours (any more): never delete it
+    const shared = live.metadata.labels?.[SHARED_LABEL] === "true";
+    if (!shared || owners.every((m) => m === fieldManager)) {
+      written(c, ref);
+      return (await c.delete(ref)) ? "deleted" : "untouched";
+    }
+    // Release: drop our entries from managedFields (the others own the same fields with the same
+    // values, so nothing else changes). Applying an empty object is the usual way, but CRDs that
+    // require `spec` (CiliumNetworkPolicy) refuse it. resourceVersion makes the write conditional:
+    // services sharing a baseline are often removed together, so a conflict is retried.
+    const managedFields = (live.metadata.managedFields ?? []).filter((m) => m.manager !== fieldManager);
+    const path = await c.pathOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
+    const patch = { metadata: { managedFields, resourceVersion: (live.metadata as { resourceVersion?: string }).resourceVersion } };
+    try {
+      written(c, ref);
+      await c.request("PATCH", path, patch, "application/merge-patch+json");
+      return "released";
+    } catch (e) {
+      if (!(e instanceof KubeError && e.status === 409) || attempt >= 10) throw e;
+    }
+  }
 }
 
 /**
@@ -99,23 +123,13 @@ function ownersOf(live: KubeObject): string[] {
  *  - anything else we own is deleted.
  * Returns the keys deleted and released.
  */
-async function prune(c: KubeClient, fieldManager: string, objects: Record<string, KubeObject>, keys: string[]): Promise<{ deleted: string[]; released: string[] }> {
+export async function prune(c: KubeClient, fieldManager: string, objects: Record<string, KubeObject>, keys: string[]): Promise<{ deleted: string[]; released: string[] }> {
   const deleted: string[] = [];
   const released: string[] = [];
   for (const key of applyOrder(keys, objects).reverse()) {
-    const ref = refOf(objects[key]!);
-    const live = await c.getOrUndefined(ref);
-    if (!live) continue;
-    const owners = ownersOf(live);
-    if (!owners.includes(fieldManager)) continue; // not ours (any more): never delete it
-    const shared = live.metadata.labels?.[SHARED_LABEL] === "true";
-    if (shared && owners.some((m) => m !== fieldManager)) {
-      const empty = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
-      await c.apply(empty, { fieldManager, force: false });
-      released.push(key);
-    } else if (await c.delete(ref)) {
-      deleted.push(key);
-    }
+    const outcome = await removeOne(c, fieldManager, refOf(objects[key]!));
+    if (outcome === "deleted") deleted.push(key);
+    else if (outcome === "released") released.push(key);
   }
   return { deleted, released };
 }
@@ -132,7 +146,7 @@ export async function diff(_id: string, olds: ObjectSetInputs, news: ObjectSetIn
   // Same documents: changed only if the cluster no longer holds them as we applied them.
   const drifted = await withClient(news.kubeconfig, async (c) => {
     for (const [key, obj] of Object.entries(news.objects ?? {})) {
-      if (!inSync(obj, await c.getOrUndefined(refOf(obj)))) return key;
+      if (!inSync(obj, await liveObject(c, refOf(obj)))) return key;
     }
     return undefined;
   });
@@ -153,7 +167,7 @@ export async function read(id: string, props: ObjectSetInputs): Promise<pulumi.d
   const objects = await withClient(props.kubeconfig, async (c) => {
     const out: Record<string, KubeObject> = {};
     for (const [key, obj] of Object.entries(props.objects ?? {})) {
-      const live = await c.getOrUndefined(refOf(obj));
+      const live = await liveObject(c, refOf(obj));
       if (live) out[key] = project(obj, live) as KubeObject;
     }
     return out;

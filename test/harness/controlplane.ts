@@ -117,7 +117,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     if (bins.kcm) {
       procs.push(startProcess(`${name}/kube-controller-manager`, bins.kcm, [
         "--kubeconfig", f("admin.kubeconfig"), "--leader-elect=false", "--secure-port=0",
-        "--controllers", "garbage-collector-controller,namespace-controller", "-v", "0",
+        // Garbage collection and namespace deletion, and the controllers that lift the protection
+        // finalizers of claims and volumes (else a deleted PVC stays Terminating forever).
+        "--controllers", "garbage-collector-controller,namespace-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller", "-v", "0",
       ], f("kube-controller-manager.log")));
       await watchdog.stop(); // restart it so it also covers the controller manager
       watchdog = startWatchdog(process.pid, procs.map((p) => p.pid), dir);

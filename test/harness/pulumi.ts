@@ -2,7 +2,7 @@
 // file backend in a temp directory, the project-local PULUMI_HOME, a passphrase, no plugin
 // acquisition, and the test-bed binaries plus Node 22 first on PATH. Engine events of every
 // operation are kept for assertions.
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -48,7 +48,7 @@ export interface TestStack {
   readonly env: Record<string, string>;
   setConfig(config: ConfigMap): Promise<void>;
   preview(): Promise<OpResult>;
-  up(): Promise<OpResult>;
+  up(opts?: { parallel?: number }): Promise<OpResult>;
   refresh(): Promise<OpResult>;
   destroy(): Promise<OpResult>;
   outputs(): Promise<Record<string, unknown>>;
@@ -73,6 +73,9 @@ export async function openStack(opts: StackOptions = {}): Promise<TestStack> {
   const stateDir = opts.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "lattice-state-"));
   const env = { ...testbedEnv(stateDir), ...opts.env };
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(TOOLS_BIN), skipVersionCheck: true });
+  // The Automation API writes the stack's settings next to Pulumi.yaml; remove what we add.
+  const settings = path.join(opts.workDir ?? ROOT, `Pulumi.${opts.stackName ?? "test"}.yaml`);
+  const ownsSettings = !existsSync(settings);
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: opts.stackName ?? "test", workDir: opts.workDir ?? ROOT },
     { envVars: env, pulumiHome: PULUMI_HOME, pulumiCommand },
@@ -93,12 +96,13 @@ export async function openStack(opts: StackOptions = {}): Promise<TestStack> {
     env,
     setConfig: (config) => stack.setAllConfig(config),
     preview: () => run((onEvent) => stack.preview({ onEvent }), (r) => r.changeSummary as Record<string, number>),
-    up: () => run((onEvent) => stack.up({ onEvent }), (r) => r.summary.resourceChanges),
+    up: (o = {}) => run((onEvent) => stack.up({ onEvent, ...o }), (r) => r.summary.resourceChanges),
     refresh: () => run((onEvent) => stack.refresh({ onEvent }), (r) => r.summary.resourceChanges),
     destroy: () => run((onEvent) => stack.destroy({ onEvent }), (r) => r.summary.resourceChanges),
     outputs: async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])),
     async dispose() {
       if (ownsState) removeDir(stateDir);
+      if (ownsSettings) rmSync(settings, { force: true });
     },
   };
 }

@@ -24,8 +24,9 @@ async function pulumi(...args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  cp = await startControlPlane({ name: "cli" });
-  writeFileSync(stackFile, `config:\n  lattice:kubeconfig: ${cp.kubeconfigPath}\n`);
+  cp = await startControlPlane({ name: "cli", crds: ["cilium", "istio"] });
+  const config = { "lattice:kubeconfig": cp.kubeconfigPath, "lattice:services": "examples/external", "lattice:awaitWorkloads": "false", "lattice:trustDomain": "cli.test" };
+  writeFileSync(stackFile, "config:\n" + Object.entries(config).map(([k, v]) => `  ${k}: "${v}"\n`).join(""));
   await pulumi("stack", "init");
 });
 
@@ -38,14 +39,17 @@ afterAll(async () => {
 
 test("pulumi up at the repository root deploys infra/ to the cluster of Pulumi.<stack>.yaml", async () => {
   const out = await pulumi("up", "--yes", "--skip-preview");
-  expect(out).toMatch(/Resources:\s*\n\s*\+ 3 created/);
-  const ns = await cp.client.get({ apiVersion: "v1", kind: "Namespace", name: "lattice-system" });
-  expect(ns.metadata.labels?.["app.kubernetes.io/managed-by"]).toBe("lattice");
+  expect(out).toMatch(/Resources:\s*\n\s*\+ \d+ created/);
+  // The services of lattice:services (relative to the project) are in the cluster.
+  const ns = await cp.client.get({ apiVersion: "v1", kind: "Namespace", name: "shop" });
+  expect(ns.metadata.labels?.["istio.io/dataplane-mode"]).toBe("ambient");
+  expect((await cp.client.get({ apiVersion: "apps/v1", kind: "Deployment", name: "payment-service", namespace: "shop" })).metadata.name).toBe("payment-service");
+  expect((await cp.client.list("networking.istio.io/v1", "ServiceEntry", { namespace: "shop" })).length).toBe(1);
 });
 
 test("pulumi destroy removes it again", async () => {
   await pulumi("destroy", "--yes", "--skip-preview");
-  const ns = await cp.client.getOrUndefined({ apiVersion: "v1", kind: "Namespace", name: "lattice-system" });
+  const ns = await cp.client.getOrUndefined({ apiVersion: "v1", kind: "Namespace", name: "shop" });
   // Namespace deletion is asynchronous (the namespace controller empties it first).
   expect(ns === undefined || (ns as { status?: { phase?: string } }).status?.phase === "Terminating").toBe(true);
 });

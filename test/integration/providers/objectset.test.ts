@@ -1,17 +1,24 @@
 // The object-set provider's implementation against a real API server (no engine needed to call
 // its CRUD functions): ownership by field manager, shared objects, pruning, drift and partial applies.
+import { compileNamespaceBaseline, DEFAULT_DNS } from "../../../core/compile";
 import type { KubeObject } from "../../../core/k8s/object";
 import { keyObjects } from "../../../providers/objectset";
 import * as impl from "../../../providers/objectset/impl";
+import { resetSession } from "../../../providers/session";
 import { startControlPlane, type ControlPlane } from "../../harness/controlplane";
 
 jest.setTimeout(120_000);
 
 let cp: ControlPlane;
 beforeAll(async () => {
-  cp = await startControlPlane({ name: "objectset", controllerManager: false });
+  cp = await startControlPlane({ name: "objectset", controllerManager: false, crds: ["cilium"] });
 });
-afterAll(() => cp?.stop());
+afterAll(async () => {
+  resetSession();
+  await cp?.stop();
+});
+// Each step stands for a new engine operation (a new provider process): no cached lists.
+beforeEach(() => resetSession());
 
 const cm = (name: string, labels: Record<string, string> = {}, data: Record<string, string> = { k: "v" }): KubeObject => ({
   apiVersion: "v1",
@@ -19,7 +26,12 @@ const cm = (name: string, labels: Record<string, string> = {}, data: Record<stri
   metadata: { name, namespace: "default", labels: { "app.kubernetes.io/managed-by": "lattice", ...labels } },
   data,
 });
-const shared = (name: string) => cm(name, { "lattice.dev/baseline": "true" });
+// A shared object of a kind whose schema requires a spec: the namespace baseline's own policy.
+const shared = (name: string): KubeObject => {
+  const cnp = compileNamespaceBaseline("default", { dns: DEFAULT_DNS }).find((o) => o.kind === "CiliumNetworkPolicy")!;
+  return { ...cnp, metadata: { ...cnp.metadata, name } };
+};
+const cnpExists = async (name: string) => (await cp.client.getOrUndefined({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", name, namespace: "default" })) !== undefined;
 const set = (fieldManager: string, objects: KubeObject[]): impl.ObjectSetInputs => ({ kubeconfig: cp.kubeconfig, fieldManager, objects: keyObjects(objects) });
 const exists = async (name: string) => (await cp.client.getOrUndefined({ apiVersion: "v1", kind: "ConfigMap", name, namespace: "default" })) !== undefined;
 
@@ -35,12 +47,13 @@ test("a shared object is released by one set and deleted only by its last owner"
   await impl.create(b);
   await impl.delete("a", a);
   expect(await exists("only-a")).toBe(false);
-  expect(await exists("baseline")).toBe(true); // b still owns it
-  const live = await cp.client.get({ apiVersion: "v1", kind: "ConfigMap", name: "baseline", namespace: "default" });
-  const managers = (live.metadata as { managedFields: { manager: string }[] }).managedFields.map((m) => m.manager);
+  expect(await cnpExists("baseline")).toBe(true); // b still owns it
+  const live = await cp.client.get({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", name: "baseline", namespace: "default" });
+  const managers = (live.metadata.managedFields ?? []).map((m) => m.manager);
+  expect(managers).toContain("lattice-test-b");
   expect(managers).not.toContain("lattice-test-a");
   await impl.delete("b", b);
-  expect(await exists("baseline")).toBe(false);
+  expect(await cnpExists("baseline")).toBe(false);
   expect(await exists("only-b")).toBe(false);
 });
 
@@ -52,7 +65,7 @@ test("delete never removes an object another field manager took over", async () 
   const theirs = { ...cm("taken"), metadata: { name: "taken", namespace: "default", labels: { "app.kubernetes.io/managed-by": "someone-else" } }, data: { k: "theirs" } };
   await cp.client.apply(theirs, { fieldManager: "someone-else", force: true });
   const live = await cp.client.get({ apiVersion: "v1", kind: "ConfigMap", name: "taken", namespace: "default" });
-  const managers = (live.metadata as { managedFields: { manager: string }[] }).managedFields.map((m) => m.manager);
+  const managers = (live.metadata.managedFields ?? []).map((m) => m.manager);
   expect(managers).toEqual(["someone-else"]);
   await impl.delete("c", a);
   expect(await exists("taken")).toBe(true);
@@ -73,6 +86,7 @@ test("diff sees a hand edit in the cluster; read projects it; update restores it
   await impl.create(s);
   expect((await impl.diff("e", s, s)).changes).toBe(false);
   await cp.client.apply({ ...cm("watched"), data: { k: "by-hand" } }, { fieldManager: "kubectl", force: true });
+  resetSession(); // the next engine operation
   expect((await impl.diff("e", s, s)).changes).toBe(true);
   const refreshed = await impl.read("e", s);
   expect(refreshed.props!.objects["ConfigMap/default/watched"]!.data).toEqual({ k: "by-hand" });

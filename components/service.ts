@@ -1,0 +1,117 @@
+// LatticeService: one service of the mesh. Its args are the LatticeService YAML kind's spec (the
+// same zod schema validates both). It deploys, in this order:
+//   1. its membership of its namespace: the namespace's shared baseline (default deny, ambient
+//      label, strict mTLS) and its declaration record (what it calls and who may call it), which
+//      other stacks read;
+//   2. its policy documents (its own half of each agreement) through the LatticePolicy dynamic
+//      provider, which then checks its agreements in the cluster;
+//   3. its workload (ServiceAccount, Deployment, Service, PVCs) as @pulumi/kubernetes resources,
+//      after the policies, so pods start under default deny.
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { compileDeclarationRecord, type OneSided } from "../core/agreements";
+import { compileNamespaceBaseline, compileService, principalOf, resolveOptions, serviceAccountName } from "../core/compile";
+import type { KubeObject } from "../core/k8s/object";
+import { validateDocument, type LatticeService as LatticeServiceDocument, type ServiceSpec } from "../core/spec";
+import { LatticeMembership } from "../providers/membership";
+import { LatticePolicy } from "../providers/policy";
+import { LatticeSpecError } from "./errors";
+import { resolveMesh, workloadProvider, type ClusterTarget, type MeshSettings } from "./target";
+import { createWorkload } from "./workload";
+
+/** Arguments of a LatticeService: where it runs and its spec, exactly as in YAML. */
+export interface LatticeServiceArgs extends ClusterTarget, MeshSettings {
+  /** The service's name (metadata.name); the component's name by default. */
+  serviceName?: string;
+  /** The namespace (metadata.namespace); "default" by default. */
+  namespace?: string;
+  /** The LatticeService spec: containers, service.ports, replicas, resources (declarations). */
+  spec: ServiceSpec;
+  /**
+   * Resources to wait for before applying the policies: pass the other services' `declarations`
+   * (the YAML loader does) so the agreement check sees every side deployed in the same run.
+   */
+  agreementsAfter?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+}
+
+/** Validate component args as a LatticeService document; throws LatticeSpecError with every problem. */
+export function serviceDocument(name: string, args: Pick<LatticeServiceArgs, "serviceName" | "namespace" | "spec">): LatticeServiceDocument {
+  const value = { apiVersion: "lattice.dev/v1alpha1", kind: "LatticeService", metadata: { name: args.serviceName ?? name, ...(args.namespace ? { namespace: args.namespace } : {}) }, spec: args.spec };
+  const v = validateDocument(value, { file: `LatticeService ${name}`, doc: 1 }, "LatticeService");
+  if (!v.ok) throw new LatticeSpecError(v.errors, `LatticeService ${name}`);
+  return v.value;
+}
+
+/** The field manager a service's objects are applied with: unique per service. */
+export function fieldManagerOf(kind: "policy" | "declarations", namespace: string, name: string): string {
+  return `lattice.${kind}.${namespace}.${name}`;
+}
+
+/** A Lattice service: workload, identity and its half of every agreement. */
+export class LatticeService extends pulumi.ComponentResource {
+  /** "namespace/name". */
+  public readonly ref: string;
+  /** The ServiceAccount (the service's identity) and its mesh principal. */
+  public readonly serviceAccount: pulumi.Output<string>;
+  public readonly principal: pulumi.Output<string>;
+  /** In-cluster addresses "name.namespace.svc:port" of service.ports. */
+  public readonly endpoints: pulumi.Output<string[]>;
+  /** The policy documents applied, "Kind/namespace/name". */
+  public readonly policyDocuments: pulumi.Output<string[]>;
+  /** Declarations of (or about) this service without their counterpart, as found in the cluster. */
+  public readonly oneSided: pulumi.Output<OneSided[]>;
+  /** The declaration record resource (pass to other services' agreementsAfter). */
+  public readonly declarations: LatticeMembership;
+
+  constructor(name: string, args: LatticeServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lattice:index:LatticeService", name, {}, opts);
+    const doc = serviceDocument(name, args);
+    const namespace = args.namespace ?? "default";
+    const mesh = resolveMesh(args);
+    const compileOpts = { trustDomain: mesh.trustDomain, defaultNamespace: namespace };
+    const compiled = compileService(doc, compileOpts);
+    const baseline = compileNamespaceBaseline(namespace, resolveOptions(compileOpts));
+    this.ref = `${namespace}/${doc.metadata.name}`;
+
+    this.declarations = new LatticeMembership(`${name}-declarations`, {
+      kubeconfig: args.kubeconfig,
+      namespace,
+      baseline,
+      record: compileDeclarationRecord(doc, namespace),
+      recordManager: fieldManagerOf("declarations", namespace, doc.metadata.name),
+    }, { parent: this });
+
+    const policy = new LatticePolicy(`${name}-policy`, {
+      kubeconfig: args.kubeconfig,
+      self: this.ref,
+      fieldManager: fieldManagerOf("policy", namespace, doc.metadata.name),
+      objects: compiled.policies,
+    }, { parent: this, dependsOn: pulumi.output(args.agreementsAfter ?? []).apply((after) => [this.declarations, ...after]) });
+
+    const provider: k8s.Provider = workloadProvider(name, args, this);
+    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, { parent: this, provider, dependsOn: [policy] });
+
+    this.serviceAccount = pulumi.output(serviceAccountName(doc.metadata.name));
+    this.principal = pulumi.output(principalOf(mesh.trustDomain, namespace, serviceAccountName(doc.metadata.name)));
+    this.endpoints = pulumi.output(endpointsOf(compiled.workload));
+    this.policyDocuments = policy.objects.apply((o) => Object.keys(o).sort());
+    this.oneSided = policy.oneSided.apply((list) => {
+      for (const o of list ?? []) void pulumi.log.warn(`one-sided agreement: ${o.message}`, this);
+      return list ?? [];
+    });
+    this.registerOutputs({
+      ref: this.ref,
+      serviceAccount: this.serviceAccount,
+      principal: this.principal,
+      endpoints: this.endpoints,
+      policyDocuments: this.policyDocuments,
+      oneSided: this.oneSided,
+    });
+  }
+}
+
+function endpointsOf(workload: readonly KubeObject[]): string[] {
+  return workload
+    .filter((o) => o.kind === "Service")
+    .flatMap((o) => ((o.spec as { ports?: { port: number }[] }).ports ?? []).map((p) => `${o.metadata.name}.${o.metadata.namespace}.svc:${p.port}`));
+}

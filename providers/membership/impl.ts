@@ -1,0 +1,76 @@
+// Implementation of the membership dynamic provider (loaded at run time by ./index.ts's shell): a
+// service's (or external service's) membership of its namespace, deployed before its policies:
+//   - the namespace baseline (the Namespace with the ambient label, default deny, mesh default
+//     deny, strict mTLS), applied by EVERY member with the one field manager "lattice.baseline":
+//     identical applies from many services are no-ops, where a manager per service would grow
+//     managedFields (and contention) with every service of the namespace;
+//   - the member's declaration record, which other stacks read for the agreement check.
+// Deleting a membership deletes the record, then the baseline only if no record remains in the
+// namespace: each member removes its own record BEFORE counting, so the last one out always sees
+// none, even when several leave at once. A baseline object someone else also owns (a namespace
+// created by kubectl, say) is released rather than deleted (see ../objectset/impl.ts).
+import type * as pulumi from "@pulumi/pulumi";
+import { RECORD_LABEL } from "../../core/agreements";
+import type { KubeObject } from "../../core/k8s/object";
+import { clientFor } from "../session";
+import * as objectSet from "../objectset/impl";
+
+/** The field manager of every namespace baseline object. */
+export const BASELINE_MANAGER = "lattice.baseline";
+
+/** Inputs and state of a membership. */
+export interface MembershipInputs {
+  kubeconfig: string;
+  namespace: string;
+  /** The namespace baseline, keyed by "Kind/namespace/name". */
+  baseline: Record<string, KubeObject>;
+  /** The member's declaration record (one object), keyed likewise. */
+  record: Record<string, KubeObject>;
+  /** The record's field manager (one per member). */
+  recordManager: string;
+}
+
+const baselineSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({ kubeconfig: m.kubeconfig, fieldManager: BASELINE_MANAGER, objects: m.baseline ?? {} });
+const recordSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({ kubeconfig: m.kubeconfig, fieldManager: m.recordManager, objects: m.record ?? {} });
+
+export async function check(_olds: MembershipInputs, news: MembershipInputs): Promise<pulumi.dynamic.CheckResult<MembershipInputs>> {
+  const failures = [
+    ...objectSet.validate(baselineSet(news)).map((f) => ({ ...f, property: f.property.replace(/^objects/, "baseline") })),
+    ...objectSet.validate(recordSet(news)).map((f) => ({ ...f, property: f.property.replace(/^objects/, "record").replace(/^fieldManager/, "recordManager") })),
+  ];
+  if (Object.keys(news.record ?? {}).length !== 1) failures.push({ property: "record", reason: "exactly one declaration record is expected" });
+  return failures.length ? { failures } : { inputs: news };
+}
+
+export async function diff(id: string, olds: MembershipInputs, news: MembershipInputs): Promise<pulumi.dynamic.DiffResult> {
+  if (olds.namespace !== news.namespace || olds.recordManager !== news.recordManager)
+    return { changes: true, replaces: olds.namespace !== news.namespace ? ["namespace"] : ["recordManager"], deleteBeforeReplace: false };
+  const [b, r] = [await objectSet.diff(id, baselineSet(olds), baselineSet(news)), await objectSet.diff(id, recordSet(olds), recordSet(news))];
+  return { changes: !!(b.changes || r.changes) };
+}
+
+export async function create(inputs: MembershipInputs): Promise<pulumi.dynamic.CreateResult<MembershipInputs>> {
+  await objectSet.create(baselineSet(inputs)); // the namespace first: the record lives in it
+  const res = await objectSet.create(recordSet(inputs));
+  return { id: res.id, outs: inputs };
+}
+
+export async function read(id: string, props: MembershipInputs): Promise<pulumi.dynamic.ReadResult<MembershipInputs>> {
+  const b = await objectSet.read(id, baselineSet(props));
+  const r = await objectSet.read(id, recordSet(props));
+  return { id, props: { ...props, baseline: b.props!.objects, record: r.props!.objects } };
+}
+
+export async function update(id: string, olds: MembershipInputs, news: MembershipInputs): Promise<pulumi.dynamic.UpdateResult<MembershipInputs>> {
+  await objectSet.update(id, baselineSet(olds), baselineSet(news));
+  await objectSet.update(id, recordSet(olds), recordSet(news));
+  return { outs: news };
+}
+
+async function remove(id: string, props: MembershipInputs): Promise<void> {
+  await objectSet.delete(id, recordSet(props));
+  // Counted with a fresh LIST (never a cached one): the last member out must see the others gone.
+  const others = (await clientFor(props.kubeconfig).list("v1", "ConfigMap", { namespace: props.namespace, labelSelector: `${RECORD_LABEL}=true` })).length;
+  if (others === 0) await objectSet.delete(id, baselineSet(props));
+}
+export { remove as delete };

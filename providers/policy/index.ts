@@ -1,0 +1,68 @@
+// LatticePolicy: the policy documents of one service, applied with its own field manager, and the
+// one-sided agreements found when they were applied (type pulumi-nodejs:dynamic/lattice:Policy).
+// The serialized provider is the shell of ../shell.ts; the work is in ./impl.ts.
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { OneSided } from "../../core/agreements";
+import type { KubeObject } from "../../core/k8s/object";
+import { keyObjects } from "../objectset";
+import { shellProvider } from "../shell";
+
+const provider = shellProvider(path.join(__dirname, "impl"));
+
+/** Arguments of a LatticePolicy. */
+export interface LatticePolicyArgs {
+  /** Kubeconfig content of the cluster; stored as a Pulumi secret. */
+  kubeconfig: pulumi.Input<string>;
+  /** The service these documents belong to, "namespace/name". */
+  self: string;
+  /** Its server-side apply field manager (one per service, so services share baselines safely). */
+  fieldManager: string;
+  /** The policy documents. */
+  objects: pulumi.Input<KubeObject[]>;
+  /**
+   * Resources that must be deployed before these documents are diffed and applied (the declaration
+   * records of the same program), so that the agreement check sees them.
+   */
+  waitFor?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+}
+
+/**
+ * A constant input that resolves only once every resource in `resources` is deployed (their ids
+ * resolve when the engine has finished their step). dependsOn alone orders the apply, but the
+ * engine may diff a resource as soon as it is registered; an input that waits delays registration.
+ */
+function barrier(resources: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | undefined): pulumi.Output<string> {
+  return pulumi.output(resources ?? []).apply((rs) =>
+    pulumi.all((rs as pulumi.Resource[]).map((r) => (r instanceof pulumi.CustomResource ? r.id : r.urn))).apply(() => "deployed"),
+  );
+}
+
+/** A service's policy documents kept in the cluster, with the agreement check's result. */
+export class LatticePolicy extends pulumi.dynamic.Resource {
+  /** The applied documents, keyed by "Kind/namespace/name". */
+  declare public readonly objects: pulumi.Output<Record<string, KubeObject>>;
+  /** This service's one-sided agreements, as found in the cluster when it was last applied. */
+  declare public readonly oneSided: pulumi.Output<OneSided[]>;
+  /** Declaration records in the cluster that could not be read. */
+  declare public readonly unreadableRecords: pulumi.Output<string[]>;
+
+  constructor(name: string, args: LatticePolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        kubeconfig: pulumi.secret(args.kubeconfig),
+        self: args.self,
+        fieldManager: args.fieldManager,
+        objects: pulumi.output(args.objects).apply(keyObjects),
+        waitedFor: barrier(args.waitFor),
+        oneSided: undefined,
+        unreadableRecords: undefined,
+      },
+      { ...opts, dependsOn: pulumi.output(opts?.dependsOn ?? []).apply((d) => [...(Array.isArray(d) ? d : [d]), ...(args.waitFor ? [args.waitFor] : [])].flat() as pulumi.Resource[]), additionalSecretOutputs: ["kubeconfig"] },
+      "lattice",
+      "Policy",
+    );
+  }
+}
