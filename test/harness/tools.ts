@@ -14,7 +14,7 @@ export const NODE_BIN_DIR = path.join(ROOT, "node_modules", "node", "bin");
 
 /** The binaries of the test bed, by name. */
 export type Tool =
-  | "etcd" | "kube-apiserver" | "kube-controller-manager"
+  | "etcd" | "kube-apiserver" | "kube-controller-manager" | "kubectl"
   | "pulumi" | "pulumi-language-nodejs" | "pulumi-resource-pulumi-nodejs"
   | "cluster-api-manager" | "clusterctl";
 
