@@ -1,0 +1,306 @@
+// The agent's side of the link: dial out, keep one stream, come back after any failure.
+//
+//   loop: dial (fresh channel, own TLS connection) → Hello → Welcome → heartbeats, health, commands
+//         stream ends (error, cell gone, no heartbeat ack for 3 intervals) → close the channel
+//         → wait backoff (exponential, full jitter, capped; reset after a healthy stream) → loop
+//
+// Commands are acknowledged on receipt, executed one at a time, at most once per id (journal.ts),
+// and their results sent until the cell acknowledges them — on the stream they finished on, or the
+// next one. Losing the parent changes nothing in the child: no timer here acts on the cluster.
+import { createPublicKey, getFips, randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../log";
+import { createAgentCsr } from "../pki/csr";
+import { generateKeyPair, privateKeyPem, type CryptoKeyPair } from "../pki/crypto";
+import { linkPackage, type AgentMessage, type CellMessage__Output, type Command__Output, type CommandResult, type Health } from "../protocol/load";
+import { linkChannelCredentials, linkChannelOptions, type TlsMaterial } from "../protocol/tls";
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../protocol/version";
+import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
+import type { CommandJournal } from "./journal";
+
+/** What the link asks of the process hosting the agent (the real one, or a benchmark's). */
+export interface AgentHost {
+  describe(): Promise<{ agentVersion: string; kubernetesVersion: string; capabilities: string[] }>;
+  /** Current health, or undefined when it cannot be read right now. */
+  health(): Promise<Health | undefined>;
+  /** Run a command; failures are results, never exceptions. */
+  execute(cmd: Command__Output): Promise<CommandResult>;
+  /** Persist a renewed key and certificate; absent: this host does not renew. */
+  saveCertificate?(cert: string, key: string): Promise<void>;
+}
+
+/** A certificate with its validity. */
+export interface Identity extends TlsMaterial {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface LinkAgentOptions {
+  cluster: string;
+  /** host:port of the cell. */
+  address: string;
+  serverName: string;
+  identity: Identity;
+  host: AgentHost;
+  journal: CommandJournal;
+  log: Logger;
+  /** Heartbeat at most this far apart (the cell's interval wins when shorter). */
+  heartbeatIntervalMs?: number;
+  healthIntervalMs?: number;
+  backoff?: BackoffPolicy;
+  welcomeTimeoutMs?: number;
+  /** Give a stream up after this long without a heartbeat answer (default max(3 intervals, 20 s)). */
+  answerTimeoutMs?: number;
+  /** Each heartbeat sent (its Date.now()), and the round trip of each one answered (benchmarks). */
+  onHeartbeatSent?: (sentUnixMs: number) => void;
+  onHeartbeatRtt?: (ms: number, sentUnixMs: number) => void;
+  /** Stream bound / lost (benchmarks, tests). */
+  onConnected?: () => void;
+  onDisconnected?: (reason: string) => void;
+}
+
+/**
+ * A stream whose heartbeats go unanswered this long (and at least 3 intervals) is given up and
+ * dialled anew. A floor, not just 3 intervals: with 1 s heartbeats a cell busy for a few seconds
+ * (a connect storm, a GC pause) would otherwise see every agent drop and reconnect at once.
+ */
+export const MIN_ANSWER_WAIT_MS = 20_000;
+/** A stream that stayed up this long resets the backoff. */
+const HEALTHY_STREAM_MS = 10_000;
+/** How often the certificate's remaining life is checked. */
+const RENEW_CHECK_MS = 3600_000;
+
+type Call = grpc.ClientDuplexStream<AgentMessage, CellMessage__Output>;
+
+/** The agent's link to its cell. */
+export class LinkAgent {
+  private readonly instance = randomBytes(6).toString("hex");
+  private readonly backoff: Backoff;
+  private readonly abort = new AbortController();
+  private identity: Identity;
+  private call?: Call;
+  private bound = false;
+  private loop?: Promise<void>;
+  private exec: Promise<void> = Promise.resolve();
+  private renewing?: { keys: CryptoKeyPair; keyPem: string };
+  private renewTimer?: NodeJS.Timeout;
+
+  constructor(private readonly o: LinkAgentOptions) {
+    this.backoff = new Backoff(o.backoff ?? DEFAULT_BACKOFF);
+    this.identity = o.identity;
+  }
+
+  /** True while a stream is bound (Welcome received and not lost). */
+  get connected(): boolean {
+    return this.bound;
+  }
+
+  /** Start the loop (returns at once). */
+  start(): void {
+    this.loop ??= this.run();
+    this.renewTimer = setInterval(() => void this.maybeRenew(), RENEW_CHECK_MS);
+    this.renewTimer.unref();
+  }
+
+  /** Half-close the stream and stop reconnecting. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.renewTimer);
+    try {
+      this.call?.end();
+    } catch {
+      // already closed
+    }
+    this.call?.cancel();
+    await this.loop;
+    await this.exec;
+  }
+
+  private async run(): Promise<void> {
+    await this.o.journal.load().catch((e: unknown) => this.o.log.warn("could not load the command journal", { error: e as Error }));
+    while (!this.abort.signal.aborted) {
+      const end = await this.session();
+      if (this.abort.signal.aborted) break;
+      if (end.welcomedAt !== undefined && Date.now() - end.welcomedAt >= HEALTHY_STREAM_MS) this.backoff.reset();
+      const windowMs = this.backoff.window();
+      const delayMs = this.backoff.next();
+      this.o.log.info("link lost; reconnecting", { reason: end.reason, attempt: this.backoff.attempts, delayMs, windowMs });
+      await sleep(delayMs, this.abort.signal);
+    }
+  }
+
+  /** One stream, from dial to end. */
+  private session(): Promise<{ welcomedAt?: number; reason: string }> {
+    const Link = linkPackage().Link;
+    const client = new Link(this.o.address, linkChannelCredentials(this.identity, this.o.serverName), linkChannelOptions(this.o.serverName));
+    const call: Call = client.Connect();
+    this.call = call;
+    return new Promise((resolve) => {
+      let welcomedAt: number | undefined;
+      let ended = false;
+      const timers: NodeJS.Timeout[] = [];
+      const pending = new Map<number, [perfMs: number, unixMs: number]>();
+      let seq = 0;
+      let lastAck = Date.now();
+
+      const finish = (reason: string) => {
+        if (ended) return;
+        ended = true;
+        for (const t of timers) clearInterval(t);
+        if (this.call === call) this.call = undefined;
+        if (this.bound) {
+          this.bound = false;
+          this.o.onDisconnected?.(reason);
+        }
+        call.cancel();
+        client.close();
+        resolve({ ...(welcomedAt !== undefined ? { welcomedAt } : {}), reason });
+      };
+
+      const onWelcome = (intervalHint: number) => {
+        welcomedAt = Date.now();
+        lastAck = welcomedAt;
+        this.bound = true;
+        const interval = Math.min(this.o.heartbeatIntervalMs ?? Infinity, intervalHint || Infinity);
+        const beat = Number.isFinite(interval) ? interval : 10_000;
+        timers.push(setInterval(() => {
+          if (Date.now() - lastAck > (this.o.answerTimeoutMs ?? Math.max(3 * beat, MIN_ANSWER_WAIT_MS))) {
+            return finish(`no heartbeat answer for ${Date.now() - lastAck} ms`);
+          }
+          seq++;
+          const sentUnixMs = Date.now();
+          pending.set(seq, [performance.now(), sentUnixMs]);
+          pending.delete(seq - 16); // an answer that never came
+          this.write(call, { cluster: this.o.cluster, heartbeat: { seq, sentUnixMs } });
+          this.o.onHeartbeatSent?.(sentUnixMs);
+        }, beat));
+        const sendHealth = () => void this.o.host.health().then(
+          (h) => h && this.write(call, { cluster: this.o.cluster, health: h }),
+          (e: unknown) => this.o.log.warn("could not read health", { error: e as Error }),
+        );
+        sendHealth();
+        timers.push(setInterval(sendHealth, this.o.healthIntervalMs ?? 30_000));
+        for (const r of this.o.journal.unacknowledged()) this.write(call, { cluster: this.o.cluster, commandResult: r });
+        this.o.onConnected?.();
+        void this.maybeRenew();
+      };
+
+      call.on("data", (m: CellMessage__Output) => {
+        switch (m.body) {
+          case "welcome":
+            this.o.log.info("link up", { session: m.welcome!.sessionId, protocol: m.welcome!.protocolVersion, cellVersion: m.welcome!.cellVersion });
+            return onWelcome(m.welcome!.heartbeatIntervalMs);
+          case "heartbeatAck": {
+            lastAck = Date.now();
+            const sent = pending.get(m.heartbeatAck!.seq);
+            if (sent !== undefined) {
+              pending.delete(m.heartbeatAck!.seq);
+              this.o.onHeartbeatRtt?.(performance.now() - sent[0], sent[1]);
+            }
+            return;
+          }
+          case "command":
+            return this.onCommand(call, m.command!);
+          case "resultAck":
+            void this.o.journal.acknowledge(m.resultAck!.commandId).catch((e: unknown) => this.o.log.warn("could not record an acknowledgement", { error: e as Error }));
+            return;
+          case "renewed":
+            void this.onRenewed(m.renewed!.certificatePem);
+            return;
+          case undefined:
+            // A message kind from a newer cell: its unknown field was skipped; nothing to do.
+            this.o.log.debug("message of a kind this agent does not know: ignored");
+            return;
+          default: {
+            const unreachable: never = m.body;
+            return unreachable;
+          }
+        }
+      });
+      call.on("error", (e: grpc.ServiceError) => finish(`${e.code}: ${e.details || e.message}`));
+      call.on("end", () => finish("the cell ended the stream"));
+      timers.push(setTimeout(() => welcomedAt === undefined && finish("no Welcome from the cell"), this.o.welcomeTimeoutMs ?? 30_000));
+
+      void this.o.host.describe().then((d) => this.write(call, {
+        cluster: this.o.cluster,
+        hello: {
+          protocolVersion: PROTOCOL_VERSION, minProtocolVersion: MIN_PROTOCOL_VERSION, agentVersion: d.agentVersion,
+          kubernetesVersion: d.kubernetesVersion, capabilities: d.capabilities, fipsMode: getFips() === 1, instance: this.instance,
+        },
+      }), (e: unknown) => finish(`could not describe the cluster: ${(e as Error).message}`));
+    });
+  }
+
+  private write(call: Call, m: AgentMessage): void {
+    try {
+      call.write(m);
+    } catch {
+      // the stream is ending; whatever mattered (results) is sent again on the next one
+    }
+  }
+
+  /** Send on the current stream if there is one (results left unsent go out on the next stream). */
+  private send(m: AgentMessage): void {
+    if (this.call && this.bound) this.write(this.call, m);
+  }
+
+  private onCommand(call: Call, cmd: Command__Output): void {
+    this.write(call, { cluster: this.o.cluster, commandAck: { commandId: cmd.id } });
+    const done = this.o.journal.get(cmd.id);
+    if (done) {
+      this.o.log.info("duplicate command answered from the journal", { id: cmd.id });
+      this.write(call, { cluster: this.o.cluster, commandResult: done.result });
+      return;
+    }
+    if (this.o.journal.isRunning(cmd.id)) return;
+    this.o.journal.begin(cmd.id);
+    this.exec = this.exec.then(async () => {
+      const result = await this.o.host.execute(cmd).catch((e: unknown): CommandResult =>
+        ({ commandId: cmd.id, outcome: "FAILED", message: (e as Error).message, finishedUnixMs: Date.now() }));
+      this.o.log.info("command executed", { id: cmd.id, kind: cmd.kind ?? "unknown", outcome: result.outcome, message: result.message });
+      await this.o.journal.finish(cmd.id, result).catch((e: unknown) => this.o.log.warn("could not record a command in the journal", { id: cmd.id, error: e as Error }));
+      this.send({ cluster: this.o.cluster, commandResult: result });
+    });
+  }
+
+  /** Ask for a new certificate once two thirds of the current one's life are gone. */
+  private async maybeRenew(): Promise<void> {
+    if (!this.o.host.saveCertificate || this.renewing || !this.bound) return;
+    const { notBefore, notAfter } = this.identity;
+    const total = notAfter.getTime() - notBefore.getTime();
+    if (notAfter.getTime() - Date.now() > total / 3) return;
+    const keys = await generateKeyPair("P-256");
+    this.renewing = { keys, keyPem: await privateKeyPem(keys.privateKey) };
+    this.o.log.info("renewing the client certificate", { notAfter: notAfter.toISOString() });
+    this.send({ cluster: this.o.cluster, renew: { csrPem: await createAgentCsr(this.o.cluster, keys) } });
+  }
+
+  private async onRenewed(certPem: string): Promise<void> {
+    const r = this.renewing;
+    this.renewing = undefined;
+    if (!r || !this.o.host.saveCertificate) return;
+    try {
+      const { X509Certificate } = await import("node:crypto");
+      const cert = new X509Certificate(certPem);
+      const mine = createPublicKey(r.keyPem).export({ format: "der", type: "spki" });
+      if (!cert.publicKey.export({ format: "der", type: "spki" }).equals(mine)) throw new Error("renewed certificate is not for the requested key");
+      await this.o.host.saveCertificate(certPem, r.keyPem);
+      this.identity = { ...this.identity, cert: certPem, key: r.keyPem, notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) };
+      this.o.log.info("client certificate renewed", { notAfter: this.identity.notAfter.toISOString() });
+    } catch (e) {
+      this.o.log.warn("could not take the renewed certificate", { error: e as Error });
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,63 @@
+// The agent's RBAC in the child, least privilege, rendered from the policy's own constants:
+//   ClusterRole  lattice-agent-read   read Nodes and Cluster API objects (health, machine phases)
+//   Role         lattice-agent        (agent namespace) its identity and key Secrets, its journal
+//   Role         lattice-agent-capi   (CAPI namespace) create/patch Cluster API objects and Secrets
+// No delete verb anywhere, no wildcard group, nothing on workloads, RBAC or cluster-scoped writes.
+import type { KubeObject } from "../../core/k8s/object";
+import { AGENT_NAME, IDENTITY_SECRET_NAME, JOURNAL_CONFIGMAP_NAME, KEY_SECRET_NAME } from "../api/child";
+import { CAPI_API_GROUPS } from "../agent/policy";
+
+/** One RBAC rule. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+const RBAC = "rbac.authorization.k8s.io/v1";
+const labels = { "app.kubernetes.io/name": AGENT_NAME, "app.kubernetes.io/managed-by": "lattice" };
+
+/** Rules of the cluster-wide read role. */
+export function readRules(): PolicyRule[] {
+  return [
+    { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [...CAPI_API_GROUPS], resources: ["*"], verbs: ["get", "list", "watch"] },
+  ];
+}
+
+/** Rules in the agent's own namespace: only its two objects (create cannot be limited by name). */
+export function selfRules(): PolicyRule[] {
+  return [
+    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [IDENTITY_SECRET_NAME, KEY_SECRET_NAME] },
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "update", "patch"], resourceNames: [JOURNAL_CONFIGMAP_NAME] },
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
+  ];
+}
+
+/** Rules in the CAPI namespace: what apply and import need (server-side apply = patch, + create). */
+export function capiRules(): PolicyRule[] {
+  return [
+    // "*" includes the status subresources an import writes.
+    { apiGroups: [...CAPI_API_GROUPS], resources: ["*"], verbs: ["get", "list", "create", "patch"] },
+    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
+  ];
+}
+
+/** The RBAC objects for an agent in `namespace` acting on `capiNamespace`. */
+export function renderAgentRbac(namespace: string, capiNamespace: string): KubeObject[] {
+  const subjects = [{ kind: "ServiceAccount", name: AGENT_NAME, namespace }];
+  const role = (kind: "Role" | "ClusterRole", name: string, ns: string | undefined, rules: PolicyRule[]): KubeObject =>
+    ({ apiVersion: RBAC, kind, metadata: { name, ...(ns ? { namespace: ns } : {}), labels }, rules });
+  const binding = (kind: "RoleBinding" | "ClusterRoleBinding", name: string, ns: string | undefined, roleKind: string): KubeObject =>
+    ({ apiVersion: RBAC, kind, metadata: { name, ...(ns ? { namespace: ns } : {}), labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: roleKind, name }, subjects });
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: AGENT_NAME, namespace, labels } },
+    role("ClusterRole", `${AGENT_NAME}-read`, undefined, readRules()),
+    binding("ClusterRoleBinding", `${AGENT_NAME}-read`, undefined, "ClusterRole"),
+    role("Role", AGENT_NAME, namespace, selfRules()),
+    binding("RoleBinding", AGENT_NAME, namespace, "Role"),
+    role("Role", `${AGENT_NAME}-capi`, capiNamespace, capiRules()),
+    binding("RoleBinding", `${AGENT_NAME}-capi`, capiNamespace, "Role"),
+  ];
+}

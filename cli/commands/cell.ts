@@ -1,0 +1,88 @@
+// `lattice cell`: run the parent's end of the agent links until SIGTERM/SIGINT. Logs JSON lines;
+// the "cell ready" line carries the bound ports and advertised addresses.
+import { parseFlags, CliError } from "../args";
+import { startCell } from "../../agent/cell/cell";
+import { DEFAULT_NAMESPACE } from "../../agent/api/types";
+import { isLevel, jsonLogger } from "../../agent/log";
+import { kubeFrom, parseDuration, parseHostPort, untilSignal } from "../../agent/runtime";
+
+const HELP = `usage: lattice cell [flags]
+
+Serves the agents' gRPC link (mutual TLS) and the HTTPS bootstrap endpoint, keeps link status and
+delivers queued AgentCommands. Every flag also reads from the environment variable shown.
+
+  --kubeconfig PATH          the parent cluster (LATTICE_KUBECONFIG, KUBECONFIG; default: in-cluster)
+  --namespace NS             where the CA, tokens, commands and status live (LATTICE_NAMESPACE; ${DEFAULT_NAMESPACE})
+  --listen HOST:PORT         gRPC link (LATTICE_LISTEN; 0.0.0.0:8443; port 0 picks one)
+  --bootstrap-listen H:P     bootstrap endpoint (LATTICE_BOOTSTRAP_LISTEN; 0.0.0.0:8444)
+  --advertise HOST[:PORT]    the address agents dial (LATTICE_ADVERTISE; default: hostname, bound port)
+  --bootstrap-advertise H:P  the address nodes redeem tokens at (LATTICE_BOOTSTRAP_ADVERTISE)
+  --server-name NAME         name on the serving certificate agents verify (lattice-cell)
+  --heartbeat-interval D     expected agent heartbeat (LATTICE_HEARTBEAT_INTERVAL; 10s)
+  --status-refresh D         rewrite lastHeartbeatTime at most this often per cluster (60s)
+  --status-qps N             status writes per second to the parent (20)
+  --lease-renew D            renew the cell's Lease this often (10s)
+  --agent-image IMAGE        image in the agent manifests handed out at bootstrap (LATTICE_AGENT_IMAGE)
+  --stats-interval D         log a "cell stats" line (streams, memory, pending writes) this often (60s; 0 never)
+  --log-level LEVEL          debug | info | warn | error (LATTICE_LOG_LEVEL; info)
+`;
+
+/** Run the cell. */
+export async function run(argv: string[]): Promise<number> {
+  const { values: f } = parseFlags("cell", argv, {
+    kubeconfig: { type: "string" }, namespace: { type: "string" }, listen: { type: "string" },
+    "bootstrap-listen": { type: "string" }, advertise: { type: "string" }, "bootstrap-advertise": { type: "string" },
+    "server-name": { type: "string" }, "heartbeat-interval": { type: "string" }, "status-refresh": { type: "string" },
+    "status-qps": { type: "string" }, "lease-renew": { type: "string" }, "agent-image": { type: "string" }, "stats-interval": { type: "string" },
+    "log-level": { type: "string" }, help: { type: "boolean", short: "h" },
+  });
+  if (f.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const env = process.env;
+  const level = f["log-level"] ?? env.LATTICE_LOG_LEVEL ?? "info";
+  if (!isLevel(level)) throw new CliError(`cell: --log-level ${level}: want debug, info, warn or error`);
+  const log = jsonLogger({ component: "cell", level });
+  let config;
+  try {
+    const listen = parseHostPort(f.listen ?? env.LATTICE_LISTEN ?? "0.0.0.0:8443", "--listen", 8443);
+    const bootstrapListen = parseHostPort(f["bootstrap-listen"] ?? env.LATTICE_BOOTSTRAP_LISTEN ?? "0.0.0.0:8444", "--bootstrap-listen", 8444);
+    const advertise = f.advertise ?? env.LATTICE_ADVERTISE;
+    const adv = advertise ? parseHostPort(advertise, "--advertise") : undefined;
+    const bAdvertise = f["bootstrap-advertise"] ?? env.LATTICE_BOOTSTRAP_ADVERTISE;
+    const badv = bAdvertise ? parseHostPort(bAdvertise, "--bootstrap-advertise") : undefined;
+    const qps = Number(f["status-qps"] ?? "20");
+    if (!(qps > 0)) throw new Error(`--status-qps ${f["status-qps"]}: want a positive number`);
+    const agentImage = f["agent-image"] ?? env.LATTICE_AGENT_IMAGE;
+    config = {
+      kube: kubeFrom(f.kubeconfig ?? env.LATTICE_KUBECONFIG ?? env.KUBECONFIG),
+      namespace: f.namespace ?? env.LATTICE_NAMESPACE ?? DEFAULT_NAMESPACE,
+      log,
+      listen: { host: listen.host, port: listen.port ?? 8443 },
+      bootstrapListen: { host: bootstrapListen.host, port: bootstrapListen.port ?? 8444 },
+      ...(adv ? { advertiseHost: adv.host, ...(adv.port !== undefined ? { advertiseGrpcPort: adv.port } : {}) } : {}),
+      ...(badv?.port !== undefined ? { advertiseBootstrapPort: badv.port } : {}),
+      ...(f["server-name"] ? { serverName: f["server-name"] } : {}),
+      heartbeatIntervalMs: parseDuration(f["heartbeat-interval"] ?? env.LATTICE_HEARTBEAT_INTERVAL ?? "10s", "--heartbeat-interval"),
+      statusRefreshMs: parseDuration(f["status-refresh"] ?? "60s", "--status-refresh"),
+      statusQps: qps,
+      statusBurst: Math.max(1, Math.ceil(qps * 2)),
+      leaseRenewMs: parseDuration(f["lease-renew"] ?? "10s", "--lease-renew"),
+      statsIntervalMs: parseDuration(f["stats-interval"] ?? "60s", "--stats-interval"),
+      ...(agentImage ? { agentImage } : {}),
+    };
+  } catch (e) {
+    throw new CliError(`cell: ${(e as Error).message}`);
+  }
+  const cell = await startCell(config);
+  log.info("cell ready", {
+    instance: cell.instance, grpcPort: cell.grpcPort, bootstrapPort: cell.bootstrapPort,
+    grpcAddress: cell.endpoint.grpcAddress, bootstrapUrl: cell.endpoint.bootstrapUrl, namespace: config.namespace,
+  });
+  await untilSignal(log);
+  await cell.stop();
+  config.kube.close();
+  log.info("cell stopped");
+  return 0;
+}
