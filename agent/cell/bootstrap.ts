@@ -22,6 +22,7 @@ import { checkAgentCsr, CsrError } from "../pki/csr";
 import { assertClusterName, IdentityError } from "../protocol/identity";
 import { serverTlsOptions, type TlsMaterial } from "../protocol/tls";
 import { TokenError } from "../tokens/errors";
+import type { KubeObject } from "../../core/k8s/object";
 import type { TokenStore } from "../tokens/store";
 
 /** Largest request body accepted. */
@@ -38,6 +39,13 @@ export interface BootstrapOptions {
   parentAddress: string;
   serverName: string;
   agentImage: string;
+  /**
+   * Add-ons every new cluster needs before it is useful (a CNI such as Cilium, Istio ambient, the
+   * Cluster API providers), as rendered manifests: they travel in the bootstrap payload, applied on
+   * the node with its admin credentials, so nothing ever connects into the child and the agent
+   * keeps its least-privilege policy.
+   */
+  addons?: readonly KubeObject[];
   log: Logger;
 }
 
@@ -102,6 +110,7 @@ async function handle(o: BootstrapOptions, req: IncomingMessage, res: ServerResp
         renderIdentitySecret(AGENT_NAMESPACE, {
           cluster, capiNamespace: claim.capiNamespace, certificate: cert.pem, caBundle: o.ca.certPem, parentAddress: o.parentAddress, serverName: o.serverName,
         }),
+        ...(o.addons ?? []),
       ],
     };
     o.log.info("bootstrap token redeemed", { cluster, peer, serial: cert.serial, notAfter: cert.notAfter.toISOString() });

@@ -24,6 +24,7 @@ import { LinkServerCredentials, type TlsMaterial } from "../protocol/tls";
 import { TokenStore } from "../tokens/store";
 import { startBootstrapServer, type BootstrapServer } from "./bootstrap";
 import { CommandBridge } from "./commands";
+import type { KubeObject } from "../../core/k8s/object";
 import { publishEndpoint, type CellEndpoint } from "./endpoint";
 import { CellLease } from "./lease";
 import { startLinkServer, type LinkServer } from "./server";
@@ -52,6 +53,8 @@ export interface CellConfig {
   statusBurst?: number;
   leaseRenewMs?: number;
   agentImage?: string;
+  /** Add-on manifests handed to every new cluster in its bootstrap payload (see bootstrap.ts). */
+  addons?: readonly KubeObject[];
   /** Log a "cell stats" line (streams, memory, pending writes) this often; 0 never. Default 60 s. */
   statsIntervalMs?: number;
   /** Extra grpc-js server options (benchmarks). */
@@ -111,7 +114,7 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
   try {
     bootstrap = await startBootstrapServer({
       host: c.bootstrapListen.host, port: c.bootstrapListen.port, tls, tokens, ca, parentAddress, serverName,
-      agentImage: c.agentImage ?? DEFAULT_AGENT_IMAGE, log: log.child({ part: "bootstrap" }),
+      agentImage: c.agentImage ?? DEFAULT_AGENT_IMAGE, ...(c.addons ? { addons: c.addons } : {}), log: log.child({ part: "bootstrap" }),
     });
   } catch (e) {
     await link.stop(0);

@@ -5,6 +5,24 @@ import { startCell } from "../../agent/cell/cell";
 import { DEFAULT_NAMESPACE } from "../../agent/api/types";
 import { isLevel, jsonLogger } from "../../agent/log";
 import { kubeFrom, parseDuration, parseHostPort, untilSignal } from "../../agent/runtime";
+import { parseAllDocuments } from "yaml";
+import type { KubeObject } from "../../core/k8s/object";
+import { readYamlSources } from "../files";
+
+/** Kubernetes objects from YAML files; each must have apiVersion, kind and metadata.name. */
+function loadManifests(paths: readonly string[]): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const src of readYamlSources(paths)) {
+    parseAllDocuments(src.text).forEach((doc, i) => {
+      const o = doc.toJS() as KubeObject | null;
+      if (o === null) return;
+      if (typeof o?.apiVersion !== "string" || typeof o.kind !== "string" || typeof o.metadata?.name !== "string")
+        throw new Error(`--addons ${src.file}#${i + 1}: not a Kubernetes object (apiVersion, kind and metadata.name are required)`);
+      out.push(o);
+    });
+  }
+  return out;
+}
 
 const HELP = `usage: lattice cell [flags]
 
@@ -23,6 +41,8 @@ delivers queued AgentCommands. Every flag also reads from the environment variab
   --status-qps N             status writes per second to the parent (20)
   --lease-renew D            renew the cell's Lease this often (10s)
   --agent-image IMAGE        image in the agent manifests handed out at bootstrap (LATTICE_AGENT_IMAGE)
+  --addons PATH              YAML manifests (files or directories, repeatable) every new cluster gets in
+                             its bootstrap payload: its CNI, Istio ambient, CAPI providers (LATTICE_ADDONS)
   --stats-interval D         log a "cell stats" line (streams, memory, pending writes) this often (60s; 0 never)
   --log-level LEVEL          debug | info | warn | error (LATTICE_LOG_LEVEL; info)
 `;
@@ -33,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     kubeconfig: { type: "string" }, namespace: { type: "string" }, listen: { type: "string" },
     "bootstrap-listen": { type: "string" }, advertise: { type: "string" }, "bootstrap-advertise": { type: "string" },
     "server-name": { type: "string" }, "heartbeat-interval": { type: "string" }, "status-refresh": { type: "string" },
-    "status-qps": { type: "string" }, "lease-renew": { type: "string" }, "agent-image": { type: "string" }, "stats-interval": { type: "string" },
+    "status-qps": { type: "string" }, "lease-renew": { type: "string" }, "agent-image": { type: "string" }, addons: { type: "string", multiple: true }, "stats-interval": { type: "string" },
     "log-level": { type: "string" }, help: { type: "boolean", short: "h" },
   });
   if (f.help) {
@@ -55,6 +75,8 @@ export async function run(argv: string[]): Promise<number> {
     const qps = Number(f["status-qps"] ?? "20");
     if (!(qps > 0)) throw new Error(`--status-qps ${f["status-qps"]}: want a positive number`);
     const agentImage = f["agent-image"] ?? env.LATTICE_AGENT_IMAGE;
+    const addonPaths = f.addons ?? (env.LATTICE_ADDONS ? env.LATTICE_ADDONS.split(",") : []);
+    const addons = addonPaths.length ? loadManifests(addonPaths) : undefined;
     config = {
       kube: kubeFrom(f.kubeconfig ?? env.LATTICE_KUBECONFIG ?? env.KUBECONFIG),
       namespace: f.namespace ?? env.LATTICE_NAMESPACE ?? DEFAULT_NAMESPACE,
@@ -71,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       leaseRenewMs: parseDuration(f["lease-renew"] ?? "10s", "--lease-renew"),
       statsIntervalMs: parseDuration(f["stats-interval"] ?? "60s", "--stats-interval"),
       ...(agentImage ? { agentImage } : {}),
+      ...(addons ? { addons } : {}),
     };
   } catch (e) {
     throw new CliError(`cell: ${(e as Error).message}`);

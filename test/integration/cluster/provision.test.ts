@@ -3,7 +3,7 @@
 // the cell runs as a real process in the parent, the node's post-bootstrap script runs for real
 // (redeeming the one-time token at the cell's bootstrap endpoint), and the agent runs as a real
 // process dialing the cell. Provisioning, scaling, destroy; the token appears nowhere it must not.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { readLinkStatus } from "../../../agent/api/link-status";
 import { installLinkCrds } from "../../../agent/deploy/crds";
@@ -41,8 +41,16 @@ beforeAll(async () => {
   [parent, child] = await Promise.all([startControlPlane({ name: "parent" }), startControlPlane({ name: "child" })]);
   capi = await startCapi(parent);
   await installLinkCrds(parent.client);
+  // Add-ons every new cluster gets in its bootstrap payload. The real ones (Cilium, Istio ambient,
+  // the CAPI providers) are rendered charts that cannot be fetched here; these stand in for them.
+  const addons = path.join(parent.dir, "addons.yaml");
+  writeFileSync(addons, [
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: addon-cni\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: addon-config\n  namespace: addon-cni\ndata:\n  installed-by: bootstrap-payload\n",
+  ].join("---\n"));
   cell = startProcess("cell", path.join(ROOT, "bin", "lattice"), [
     "cell", "--kubeconfig", parent.kubeconfigPath, "--listen", "127.0.0.1:0", "--bootstrap-listen", "127.0.0.1:0", "--advertise", "127.0.0.1", "--bootstrap-advertise", "127.0.0.1",
+    "--addons", addons,
   ], path.join(parent.dir, "cell.log"));
   sim = startMachineSimulator({
     parent: parent.client,
@@ -86,6 +94,11 @@ test("up provisions the cluster: Provisioned, every machine running, the agent c
   expect((await readLinkStatus(parent.client, CLUSTER)).state).toBe("connected");
   // Progress was logged while the provider waited.
   expect(engineOutput.join("")).toMatch(/LatticeCluster clusters\/edge: phase \w+, machines \d\/3 ready/);
+});
+
+test("the add-ons reached the child in the bootstrap payload (no inbound connection to the child)", async () => {
+  const cm = await child.client.get({ apiVersion: "v1", kind: "ConfigMap", name: "addon-config", namespace: "addon-cni" });
+  expect(cm.data).toEqual({ "installed-by": "bootstrap-payload" });
 });
 
 test("the bootstrap token is absent from the state, the engine's output and events, and the processes' logs", async () => {
