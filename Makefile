@@ -1,6 +1,6 @@
 # The two commands of the README, and the set-up both share. Everything a fresh clone needs is
 # installed from here: npm packages (including Node 22 itself) and the Go-built test-bed tools.
-.PHONY: setup tools test demo check unit clean-tools
+.PHONY: setup system-deps tools test demo check unit clean-tools
 
 # npm ci only when the lockfile changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -11,7 +11,15 @@ node_modules/.installed: package.json package-lock.json
 tools: node_modules/.installed
 	tools/build
 
-setup: node_modules/.installed tools
+# Debian packages the cluster tests use (the node's bootstrap script runs with curl and openssl in
+# an unshare'd namespace); installed only when missing.
+system-deps:
+	@missing=""; for c in curl:curl openssl:openssl unshare:util-linux; do \
+	  command -v $${c%%:*} >/dev/null 2>&1 || missing="$$missing $${c#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+setup: system-deps node_modules/.installed tools
 
 # Static checks, then every test: unit tests and integration tests (real engine, real API servers).
 test: setup
