@@ -6,9 +6,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { compileCluster } from "../core/cluster";
-import { clusterProvider, validateDocument, workerPoolsOf, type LatticeCluster as ClusterDocument } from "../core/spec";
+import { clusterProvider, workerPoolsOf, type LatticeCluster as ClusterDocument } from "../core/spec";
 import { ProvisionedCluster } from "../providers/cluster";
-import { LatticeSpecError } from "./errors";
+import { documentOf } from "./agreement";
 
 /** The spec of a LatticeCluster, as in YAML. */
 export type ClusterSpec = ClusterDocument["spec"];
@@ -36,10 +36,7 @@ export interface LatticeClusterArgs {
 
 /** Validate component args as a LatticeCluster document (throws LatticeSpecError). */
 export function clusterDocument(name: string, args: Pick<LatticeClusterArgs, "clusterName" | "namespace" | "spec">): ClusterDocument {
-  const value = { apiVersion: "lattice.dev/v1alpha1", kind: "LatticeCluster", metadata: { name: args.clusterName ?? name, ...(args.namespace ? { namespace: args.namespace } : {}) }, spec: args.spec };
-  const v = validateDocument(value, { file: `LatticeCluster ${name}`, doc: 1 }, "LatticeCluster");
-  if (!v.ok) throw new LatticeSpecError(v.errors, `LatticeCluster ${name}`);
-  return v.value;
+  return documentOf("LatticeCluster", name, { ...(args.clusterName ? { name: args.clusterName } : {}), ...(args.namespace ? { namespace: args.namespace } : {}), spec: args.spec });
 }
 
 /** The Secret a cluster's spec takes its cloud credentials from, if any. */

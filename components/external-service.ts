@@ -3,13 +3,11 @@
 // and its policy documents (egress for each allowed requester that also declares it, and an Istio
 // ServiceEntry) through the LatticePolicy provider, which checks its agreements in the cluster.
 import * as pulumi from "@pulumi/pulumi";
-import { compileDeclarationRecord, type OneSided } from "../core/agreements";
-import { compileExternal, compileNamespaceBaseline, resolveOptions } from "../core/compile";
-import { validateDocument, type LatticeExternalService as ExternalDocument } from "../core/spec";
-import { LatticeMembership } from "../providers/membership";
-import { LatticePolicy } from "../providers/policy";
-import { LatticeSpecError } from "./errors";
-import { fieldManagerOf } from "./service";
+import type { OneSided } from "../core/agreements";
+import { compileExternal } from "../core/compile";
+import type { LatticeExternalService as ExternalDocument } from "../core/spec";
+import type { LatticeMembership } from "../providers/membership";
+import { deployHalf, documentOf } from "./agreement";
 import { resolveMesh, type ClusterTarget, type MeshSettings } from "./target";
 
 /** The spec of a LatticeExternalService, as in YAML. */
@@ -29,10 +27,7 @@ export interface LatticeExternalServiceArgs extends ClusterTarget, Pick<MeshSett
 
 /** Validate component args as a LatticeExternalService document (throws LatticeSpecError). */
 export function externalServiceDocument(name: string, args: Pick<LatticeExternalServiceArgs, "serviceName" | "namespace" | "spec">): ExternalDocument {
-  const value = { apiVersion: "lattice.dev/v1alpha1", kind: "LatticeExternalService", metadata: { name: args.serviceName ?? name, ...(args.namespace ? { namespace: args.namespace } : {}) }, spec: args.spec };
-  const v = validateDocument(value, { file: `LatticeExternalService ${name}`, doc: 1 }, "LatticeExternalService");
-  if (!v.ok) throw new LatticeSpecError(v.errors, `LatticeExternalService ${name}`);
-  return v.value;
+  return documentOf("LatticeExternalService", name, { ...(args.serviceName ? { name: args.serviceName } : {}), ...(args.namespace ? { namespace: args.namespace } : {}), spec: args.spec });
 }
 
 /** An external endpoint and the services allowed to reach it. */
@@ -48,30 +43,15 @@ export class LatticeExternalService extends pulumi.ComponentResource {
     super("lattice:index:LatticeExternalService", name, {}, opts);
     const doc = externalServiceDocument(name, args);
     const namespace = args.namespace ?? "default";
-    const compileOpts = { trustDomain: resolveMesh(args).trustDomain, defaultNamespace: namespace };
-    const baseline = compileNamespaceBaseline(namespace, resolveOptions(compileOpts));
+    const trustDomain = resolveMesh(args).trustDomain;
     this.ref = `${namespace}/${doc.metadata.name}`;
-
-    this.declarations = new LatticeMembership(`${name}-declarations`, {
-      kubeconfig: args.kubeconfig,
-      namespace,
-      baseline,
-      record: compileDeclarationRecord(doc, namespace),
-      recordManager: fieldManagerOf("declarations", namespace, doc.metadata.name),
-    }, { parent: this });
-    const policy = new LatticePolicy(`${name}-policy`, {
-      kubeconfig: args.kubeconfig,
-      self: this.ref,
-      fieldManager: fieldManagerOf("policy", namespace, doc.metadata.name),
-      objects: compileExternal(doc, compileOpts).policies,
-    }, { parent: this, dependsOn: pulumi.output(args.agreementsAfter ?? []).apply((after) => [this.declarations, ...after]) });
+    const policies = compileExternal(doc, { trustDomain, defaultNamespace: namespace }).policies;
+    const half = deployHalf(this, name, { kubeconfig: args.kubeconfig, namespace, trustDomain, doc, policies, ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}) });
+    this.declarations = half.membership;
 
     this.endpoints = pulumi.output({ ...doc.spec.endpoints });
-    this.policyDocuments = policy.objects.apply((o) => Object.keys(o).sort());
-    this.oneSided = policy.oneSided.apply((list) => {
-      for (const o of list ?? []) void pulumi.log.warn(`one-sided agreement: ${o.message}`, this);
-      return list ?? [];
-    });
+    this.policyDocuments = half.policyDocuments;
+    this.oneSided = half.oneSided;
     this.registerOutputs({ ref: this.ref, endpoints: this.endpoints, policyDocuments: this.policyDocuments, oneSided: this.oneSided });
   }
 }

@@ -9,13 +9,12 @@
 //      after the policies, so pods start under default deny.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { compileDeclarationRecord, type OneSided } from "../core/agreements";
-import { compileNamespaceBaseline, compileService, principalOf, resolveOptions, serviceAccountName } from "../core/compile";
+import type { OneSided } from "../core/agreements";
+import { compileService, principalOf, serviceAccountName } from "../core/compile";
 import type { KubeObject } from "../core/k8s/object";
-import { validateDocument, type LatticeService as LatticeServiceDocument, type ServiceSpec } from "../core/spec";
-import { LatticeMembership } from "../providers/membership";
-import { LatticePolicy } from "../providers/policy";
-import { LatticeSpecError } from "./errors";
+import type { LatticeService as LatticeServiceDocument, ServiceSpec } from "../core/spec";
+import type { LatticeMembership } from "../providers/membership";
+import { deployHalf, documentOf } from "./agreement";
 import { resolveMesh, workloadProvider, type ClusterTarget, type MeshSettings } from "./target";
 import { createWorkload } from "./workload";
 
@@ -36,15 +35,7 @@ export interface LatticeServiceArgs extends ClusterTarget, MeshSettings {
 
 /** Validate component args as a LatticeService document; throws LatticeSpecError with every problem. */
 export function serviceDocument(name: string, args: Pick<LatticeServiceArgs, "serviceName" | "namespace" | "spec">): LatticeServiceDocument {
-  const value = { apiVersion: "lattice.dev/v1alpha1", kind: "LatticeService", metadata: { name: args.serviceName ?? name, ...(args.namespace ? { namespace: args.namespace } : {}) }, spec: args.spec };
-  const v = validateDocument(value, { file: `LatticeService ${name}`, doc: 1 }, "LatticeService");
-  if (!v.ok) throw new LatticeSpecError(v.errors, `LatticeService ${name}`);
-  return v.value;
-}
-
-/** The field manager a service's objects are applied with: unique per service. */
-export function fieldManagerOf(kind: "policy" | "declarations", namespace: string, name: string): string {
-  return `lattice.${kind}.${namespace}.${name}`;
+  return documentOf("LatticeService", name, { ...(args.serviceName ? { name: args.serviceName } : {}), ...(args.namespace ? { namespace: args.namespace } : {}), spec: args.spec });
 }
 
 /** A Lattice service: workload, identity and its half of every agreement. */
@@ -70,35 +61,18 @@ export class LatticeService extends pulumi.ComponentResource {
     const mesh = resolveMesh(args);
     const compileOpts = { trustDomain: mesh.trustDomain, defaultNamespace: namespace };
     const compiled = compileService(doc, compileOpts);
-    const baseline = compileNamespaceBaseline(namespace, resolveOptions(compileOpts));
     this.ref = `${namespace}/${doc.metadata.name}`;
-
-    this.declarations = new LatticeMembership(`${name}-declarations`, {
-      kubeconfig: args.kubeconfig,
-      namespace,
-      baseline,
-      record: compileDeclarationRecord(doc, namespace),
-      recordManager: fieldManagerOf("declarations", namespace, doc.metadata.name),
-    }, { parent: this });
-
-    const policy = new LatticePolicy(`${name}-policy`, {
-      kubeconfig: args.kubeconfig,
-      self: this.ref,
-      fieldManager: fieldManagerOf("policy", namespace, doc.metadata.name),
-      objects: compiled.policies,
-    }, { parent: this, dependsOn: pulumi.output(args.agreementsAfter ?? []).apply((after) => [this.declarations, ...after]) });
+    const half = deployHalf(this, name, { kubeconfig: args.kubeconfig, namespace, trustDomain: mesh.trustDomain, doc, policies: compiled.policies, ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}) });
+    this.declarations = half.membership;
 
     const provider: k8s.Provider = workloadProvider(name, args, this);
-    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, { parent: this, provider, dependsOn: [policy] });
+    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, { parent: this, provider, dependsOn: [half.policy] });
 
     this.serviceAccount = pulumi.output(serviceAccountName(doc.metadata.name));
     this.principal = pulumi.output(principalOf(mesh.trustDomain, namespace, serviceAccountName(doc.metadata.name)));
     this.endpoints = pulumi.output(endpointsOf(compiled.workload));
-    this.policyDocuments = policy.objects.apply((o) => Object.keys(o).sort());
-    this.oneSided = policy.oneSided.apply((list) => {
-      for (const o of list ?? []) void pulumi.log.warn(`one-sided agreement: ${o.message}`, this);
-      return list ?? [];
-    });
+    this.policyDocuments = half.policyDocuments;
+    this.oneSided = half.oneSided;
     this.registerOutputs({
       ref: this.ref,
       serviceAccount: this.serviceAccount,
