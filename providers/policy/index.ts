@@ -60,7 +60,8 @@ export class LatticePolicy extends pulumi.dynamic.Resource {
         oneSided: undefined,
         unreadableRecords: undefined,
       },
-      { ...opts, dependsOn: pulumi.output(opts?.dependsOn ?? []).apply((d) => [...(Array.isArray(d) ? d : [d]), ...(args.waitFor ? [args.waitFor] : [])].flat() as pulumi.Resource[]), additionalSecretOutputs: ["kubeconfig"] },
+      // The barrier input is also the ordering: its value depends on those resources' outputs.
+      { ...opts, additionalSecretOutputs: ["kubeconfig"] },
       "lattice",
       "Policy",
     );

@@ -60,6 +60,11 @@ test("up creates every workload and policy object the compiler emits", async () 
   );
   expect((await liveVerdict(cp.client, "webapp/worker", "webapp/postgres", 5432, TRUST_DOMAIN)).allowed).toBe(true);
   expect((await liveVerdict(cp.client, "webapp/frontend", "webapp/postgres", 5432, TRUST_DOMAIN)).allowed).toBe(false);
+  // Already on the first run, no agreement is reported one-sided: every service's policy check ran
+  // after every declaration record of the set was deployed.
+  const services = (await stack.outputs()).services as Record<string, { oneSided: unknown[] }>;
+  expect(Object.values(services).map((s) => s.oneSided)).toEqual([[], [], [], [], []]);
+  expect(res.events.some((e) => /one-sided/.test(e.diagnosticEvent?.message ?? ""))).toBe(false);
 });
 
 test("a second up is a no-op", async () => {
