@@ -31,9 +31,13 @@ export function generateProtoTypes(outDir: string): void {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
   });
+  // The generator names the source by its absolute path; keep it relative to the repository, so the
+  // output is the same in every checkout (CI clones elsewhere).
+  const absolute = `// Original file: ${path.join(ROOT, "proto")}${path.sep}`;
   for (const rel of listFiles(outDir)) {
     const file = path.join(outDir, rel);
-    writeFileSync(file, HEADER + readFileSync(file, "utf8"));
+    const text = readFileSync(file, "utf8").split(absolute).join("// Original file: proto/");
+    writeFileSync(file, HEADER + text);
   }
 }
 
