@@ -11,10 +11,11 @@ node_modules/.installed: package.json package-lock.json
 tools: node_modules/.installed
 	tools/build
 
-# Debian packages the cluster tests use (the node's bootstrap script runs with curl and openssl in
-# an unshare'd namespace); installed only when missing.
+# Debian packages the integration tests use (the node's bootstrap script runs with curl and openssl
+# in an unshare'd namespace; the link test puts the child in its own network namespace with ip);
+# installed only when missing.
 system-deps:
-	@missing=""; for c in curl:curl openssl:openssl unshare:util-linux; do \
+	@missing=""; for c in curl:curl openssl:openssl unshare:util-linux ip:iproute2; do \
 	  command -v $${c%%:*} >/dev/null 2>&1 || missing="$$missing $${c#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
