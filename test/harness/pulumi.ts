@@ -28,7 +28,6 @@ export function testbedEnv(stateDir: string): Record<string, string> {
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     PATH: [TOOLS_BIN, NODE_BIN_DIR, process.env.PATH ?? ""].join(":"),
   };
 }
