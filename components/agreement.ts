@@ -8,7 +8,7 @@ import { compileNamespaceBaseline, resolveOptions } from "../core/compile";
 import type { KubeObject } from "../core/k8s/object";
 import { validateDocument, type DocumentOf, type LatticeExternalService, type LatticeService } from "../core/spec";
 import { LatticeMembership } from "../providers/membership";
-import { LatticePolicy } from "../providers/policy";
+import { LatticePolicy, withFirst } from "../providers/policy";
 import { LatticeSpecError } from "./errors";
 
 /** Validate component args as a document of `kind`; throws LatticeSpecError with every problem. */
@@ -62,7 +62,7 @@ export function deployHalf(parent: pulumi.ComponentResource, name: string, a: Ha
     self: ref,
     fieldManager: fieldManagerOf("policy", a.namespace, a.doc.metadata.name),
     objects: a.policies,
-    waitFor: pulumi.output(a.after ?? []).apply((after) => [membership, ...after]),
+    waitFor: withFirst(membership, a.after),
   }, { parent });
   return {
     membership,
