@@ -1,8 +1,9 @@
 // From YAML to components: read files and directories of Lattice documents, validate ALL of them
 // (every problem reported at once, naming file, document and field) and check what spans documents,
 // before a single resource is registered; then create one component per document. Each service's
-// policies wait for every declaration record of the set, so the agreement check of the first run
-// already sees both sides of agreements made within the set.
+// policies wait for every declaration record of the set (through one LatticeBarrier, so the state
+// records one dependency per policy rather than one per record), so the agreement check of the
+// first run already sees both sides of agreements made within the set.
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,6 +12,7 @@ import { compileAll } from "../core/compile";
 import { buildGraph, type Graph } from "../core/graph";
 import { loadDocuments, type SpecError } from "../core/spec";
 import { LatticeSpecError } from "./errors";
+import { LatticeBarrier } from "../providers/barrier";
 import { LatticeExternalService } from "./external-service";
 import { LatticeService } from "./service";
 import { resolveMesh, type ClusterTarget, type MeshSettings } from "./target";
@@ -28,6 +30,12 @@ export interface LatticeYaml {
   services: Record<string, LatticeService>;
   externalServices: Record<string, LatticeExternalService>;
   graph: Graph;
+}
+
+/** The barrier of the first set a program loads is "lattice-declarations", later ones are numbered. */
+let sets = 0;
+function barrierName(): string {
+  return ++sets === 1 ? "lattice-declarations" : `lattice-declarations-${sets}`;
 }
 
 /** Read, validate and check Lattice YAML, then create a component per document. */
@@ -63,6 +71,7 @@ export function fromYaml(args: LatticeYamlArgs, opts?: pulumi.ComponentResourceO
     if (doc.kind === "LatticeService") services[`${namespace}/${doc.metadata.name}`] = new LatticeService(name, { ...base, spec: doc.spec }, opts);
     else if (doc.kind === "LatticeExternalService") externalServices[`${namespace}/${doc.metadata.name}`] = new LatticeExternalService(name, { ...base, spec: doc.spec }, opts);
   }
-  release([...Object.values(services), ...Object.values(externalServices)].map((c) => c.declarations));
+  const records = [...Object.values(services), ...Object.values(externalServices)].map((c) => c.declarations);
+  release(records.length ? [new LatticeBarrier(barrierName(), { ...opts, dependsOn: records })] : []);
   return { services, externalServices, graph: buildGraph(loaded.docs, { defaultNamespace: "default" }) };
 }

@@ -12,18 +12,22 @@ import type * as pulumi from "@pulumi/pulumi";
 /** The contract an implementation module exports (a dynamic ResourceProvider without configure). */
 export type ProviderImplementation = Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
 
-/** A dynamic provider whose every method runs `require(implPath)`'s method of the same name. */
+/**
+ * A dynamic provider whose every method runs `require(implPath)`'s method of the same name.
+ *
+ * When the implementation does not resolve as it is (running from source: a .ts file), `load`
+ * teaches the provider process TypeScript first, with self-contained ts-node options (independent
+ * of the working directory and of TS_NODE_* variables the engine's environment may carry), then
+ * resolves again. No comments inside `load`: its text is serialized into the state of every
+ * resource (twice, inputs and outputs).
+ */
 export function shellProvider(implPath: string): pulumi.dynamic.ResourceProvider {
   const load = (): ProviderImplementation => {
     let resolved: string;
     try {
       resolved = require.resolve(implPath);
     } catch {
-      // Running from source: teach this process TypeScript, then resolve again.
-      const tsNode = require(require.resolve("ts-node", { paths: [implPath] }));
-      // Self-contained options: independent of the working directory and of TS_NODE_* variables
-      // the engine's environment may carry.
-      tsNode.register({
+      require(require.resolve("ts-node", { paths: [implPath] })).register({
         transpileOnly: true,
         swc: true,
         skipProject: true,

@@ -65,6 +65,19 @@ test("up creates every workload and policy object the compiler emits", async () 
   const services = (await stack.outputs()).services as Record<string, { oneSided: unknown[] }>;
   expect(Object.values(services).map((s) => s.oneSided)).toEqual([[], [], [], [], []]);
   expect(res.events.some((e) => /one-sided/.test(e.diagnosticEvent?.message ?? ""))).toBe(false);
+  // ...through one barrier: each policy records its own membership and the set's barrier, never
+  // every record of the set (that would make the state grow with the square of the services).
+  const state = (await stack.stack.exportStack()).deployment as { resources: { type: string; urn: string; dependencies?: string[] }[] };
+  const policies = state.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lattice:Policy");
+  expect(policies).toHaveLength(5);
+  for (const p of policies) {
+    const deps = p.dependencies ?? [];
+    expect(deps).toHaveLength(2);
+    expect(deps).toEqual(expect.arrayContaining([
+      expect.stringMatching(/::pulumi-nodejs:dynamic\/lattice:Barrier::lattice-declarations$/),
+      expect.stringMatching(/lattice:Membership::webapp\/\w+-declarations$/),
+    ]));
+  }
 });
 
 test("a second up is a no-op", async () => {
