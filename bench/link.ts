@@ -1,17 +1,22 @@
-// npm run bench:link -- --agents N [--duration 30s] [--workers W] [--connects-per-second R]
+// npm run bench:link -- --agents N [--duration 30s] [--workers W] [--connects-per-second R] [--settle 5m]
 //
 // N agents — each with its own key, certificate and TLS connection — against ONE `lattice cell`
 // process backed by a real parent API server; every agent heartbeats each second; the round trip of
 // every heartbeat in the measurement window is recorded. Agents are spread over W worker processes
 // (bench/link-agents.ts) so the agents' own CPU is not one event loop. Certificates are made before
-// connecting; connections are ramped at R per second; measurement starts once all are connected.
+// connecting; connections are ramped at R per second; measurement starts once all are connected and
+// the cell's heartbeat pacing has settled (a connect storm costs the cell more than heartbeats do,
+// so it may have asked agents to slow down; the steady state is what is measured, within --settle).
 //
 // The cell and the workers run as compiled JavaScript (agent/deploy/build-js.sh, as in the image);
 // --cell-runtime ts-node runs the cell through bin/lattice instead (ts-node adds ~80 MiB of RSS).
 //
 // Progress lines start with "#"; the last stdout line is one JSON object:
-//   {"agents":N,"p50_ms":…,"p99_ms":…,"cell_rss_mib":…,"errors":…}
+//   {"agents":N,"p50_ms":…,"p99_ms":…,"cell_rss_mib":…,"errors":…,"heartbeats_per_s":…,"max_interval_ms":…}
 // errors = heartbeats without an answer + streams lost during the window + agents not connected.
+// A cell that cannot keep up paces its agents (agent/cell/pacer.ts): heartbeats_per_s is the rate
+// actually sent during the window and max_interval_ms the longest interval the cell asked for
+// in force during the window (the requested --heartbeat when it never had to).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -35,6 +40,7 @@ const { values: f } = parseArgs({
     agents: { type: "string", default: "1000" }, duration: { type: "string", default: "30s" }, workers: { type: "string" },
     "connects-per-second": { type: "string", default: "400" }, heartbeat: { type: "string", default: "1s" },
     "cell-runtime": { type: "string", default: "js" }, "cell-node-options": { type: "string", default: "" },
+    settle: { type: "string", default: "5m" },
   },
 });
 const say = (s: string) => process.stdout.write(`# ${s}\n`);
@@ -81,6 +87,21 @@ function startWorker(build: string, args: string[]): Worker {
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** The pacer's changes in the cell's log: when, and the interval asked for from then on. */
+function pacerChanges(cellLog: string): { at: number; intervalMs: number }[] {
+  const out: { at: number; intervalMs: number }[] = [];
+  for (const line of readFileSync(cellLog, "utf8").split("\n")) {
+    if (!line.includes("heartbeat interval")) continue;
+    try {
+      const l = JSON.parse(line) as { ts: string; heartbeatIntervalMs?: number };
+      if (l.heartbeatIntervalMs) out.push({ at: Date.parse(l.ts), intervalMs: l.heartbeatIntervalMs });
+    } catch {
+      // a partial line
+    }
+  }
+  return out;
 }
 
 function rssMiB(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
@@ -159,6 +180,20 @@ async function main(): Promise<void> {
     say(`connected ${connected}/${agents}; certificates ${Math.max(...readies.map((r) => Number(r.certMs)))} ms, connecting ${Math.max(...readies.map((r) => Number(r.connectMs)))} ms; cell RSS ${rssMiB(cell.pid)} MiB`);
 
     await sleep(2000); // let the last connections settle (first health reports, status writes start)
+    const settleBy = Date.now() + parseDuration(f.settle!, "--settle");
+    for (;;) {
+      const last = pacerChanges(cellLog).at(-1);
+      const asked = last?.intervalMs ?? heartbeatMs;
+      if (!last || Date.now() - last.at >= Math.max(10_000, 2 * asked)) {
+        say(`cell asks for a ${asked} ms heartbeat interval${last ? " (settled after pacing)" : ""}`);
+        break;
+      }
+      if (Date.now() > settleBy) {
+        say(`pacing has not settled within ${f.settle} (now ${asked} ms); measuring anyway`);
+        break;
+      }
+      await sleep(2000);
+    }
     const watched = [["cell", cell.pid], ...ws.map((w, i) => [`worker${i}`, w.proc.pid!]), ...parent.processes.map((p) => [p.name.split("/").pop()!, p.pid])] as [string, number][];
     const cpuBefore = watched.map(([, pid]) => cpuSeconds(pid));
     const windowStarted = Date.now();
@@ -195,8 +230,11 @@ async function main(): Promise<void> {
     for (const w of ws) w.proc.stdin!.write("stop\n");
     await Promise.all(ws.map((w) => new Promise((r) => (w.proc.exitCode !== null ? r(null) : w.proc.once("exit", r)))));
     await cell.stop();
+    const changes = pacerChanges(cellLog);
+    const inForce = [changes.filter((c) => c.at <= windowStarted).at(-1)?.intervalMs ?? heartbeatMs, ...changes.filter((c) => c.at > windowStarted).map((c) => c.intervalMs)];
     process.stdout.write(JSON.stringify({
       agents, p50_ms: percentile(hist, 0.5), p99_ms: percentile(hist, 0.99), cell_rss_mib: cellRss, errors,
+      heartbeats_per_s: Math.round(sum("sent") / (durationMs / 1000)), max_interval_ms: Math.max(...inForce),
     }) + "\n");
   } finally {
     killAll();

@@ -50,7 +50,7 @@ describe("LinkAgent", () => {
     pki = await testPki();
   });
 
-  function makeAgent(port: number, identity: Awaited<ReturnType<TestPki["agent"]>>, execute?: AgentHost["execute"]) {
+  function makeAgent(port: number, identity: Awaited<ReturnType<TestPki["agent"]>>, execute?: AgentHost["execute"], heartbeatIntervalMs?: number) {
     const log = memoryLogger("agent");
     // The executor never reaches a cluster in these tests (status and unknown kinds only).
     const executor = new Executor(new KubeClient({ server: "https://127.0.0.1:1" }), { cluster: "c1", capiNamespace: "default" }, {
@@ -64,7 +64,7 @@ describe("LinkAgent", () => {
     };
     const agent = new LinkAgent({
       cluster: "c1", address: `127.0.0.1:${port}`, serverName: "lattice-cell", identity, host, journal: new MemoryJournal(), log,
-      backoff: { baseMs: 20, maxMs: 100 },
+      backoff: { baseMs: 20, maxMs: 100 }, ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
     });
     return { agent, log };
   }
@@ -127,6 +127,35 @@ describe("LinkAgent", () => {
       expect(cell.connections[0]!.filter((m) => m.body === "commandResult").length).toBeGreaterThanOrEqual(1);
       expect(log.lines.some((l) => l.msg === "duplicate command answered from the journal")).toBe(true);
       expect(log.lines.some((l) => l.msg === "link lost; reconnecting")).toBe(true);
+    } finally {
+      await agent.stop();
+      await cell.stop();
+    }
+  });
+
+  it("heartbeats at the longer interval a loaded cell asks for, and never below its own", async () => {
+    let ask = 0;
+    const cell = await scriptedCell(pki, (call, conn) => {
+      call.on("data", (m: Msg) => {
+        if (m.body === "hello") call.write({ welcome: { protocolVersion: 1, cellVersion: "test", heartbeatIntervalMs: 40, sessionId: `s${conn}` } });
+        const hb = m.heartbeat as { seq: number; sentUnixMs: number } | undefined;
+        if (hb) call.write({ heartbeatAck: { seq: hb.seq, sentUnixMs: hb.sentUnixMs, heartbeatIntervalMs: ask } });
+      });
+    });
+    const { agent } = makeAgent(cell.port, await pki.agent("c1"), undefined, 40);
+    agent.start();
+    const beats = () => cell.connections[0]?.filter((m) => m.body === "heartbeat").length ?? 0;
+    try {
+      await eventually(() => beats() >= 3, "heartbeats at the base interval");
+      expect(agent.heartbeatIntervalMs).toBe(40);
+      ask = 400;
+      await eventually(() => agent.heartbeatIntervalMs === 400, "the paced interval");
+      const paced = beats();
+      await new Promise((r) => setTimeout(r, 600));
+      expect(beats() - paced).toBeLessThanOrEqual(2); // 40 ms apart would be ~15
+      ask = 10; // below the agent's own interval: back to its base, not faster
+      await eventually(() => agent.heartbeatIntervalMs === 40, "back to the base interval", 5000);
+      expect(agent.connected).toBe(true);
     } finally {
       await agent.stop();
       await cell.stop();

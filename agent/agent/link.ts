@@ -45,12 +45,16 @@ export interface LinkAgentOptions {
   host: AgentHost;
   journal: CommandJournal;
   log: Logger;
-  /** Heartbeat at most this far apart (the cell's interval wins when shorter). */
+  /**
+   * Heartbeat at most this far apart (the cell's Welcome interval wins when shorter). A saturated
+   * cell may ask for a longer interval in its acks (pacing); the agent follows, never going below
+   * this base.
+   */
   heartbeatIntervalMs?: number;
   healthIntervalMs?: number;
   backoff?: BackoffPolicy;
   welcomeTimeoutMs?: number;
-  /** Give a stream up after this long without a heartbeat answer (default max(3 intervals, 20 s)). */
+  /** Give a stream up after this long without a heartbeat answer (default max(3 intervals, 60 s)). */
   answerTimeoutMs?: number;
   /** Each heartbeat sent (its Date.now()), and the round trip of each one answered (benchmarks). */
   onHeartbeatSent?: (sentUnixMs: number) => void;
@@ -62,10 +66,13 @@ export interface LinkAgentOptions {
 
 /**
  * A stream whose heartbeats go unanswered this long (and at least 3 intervals) is given up and
- * dialled anew. A floor, not just 3 intervals: with 1 s heartbeats a cell busy for a few seconds
- * (a connect storm, a GC pause) would otherwise see every agent drop and reconnect at once.
+ * dialled anew; a stream without Welcome after this long likewise. A floor well above the
+ * heartbeat: a cell that is merely busy (a connect storm of thousands of agents costs it more than
+ * their heartbeats, measured with bench:link) answers late, and an agent that gives up adds one
+ * more TLS handshake to the storm — the costliest thing it can do. A cell that is gone is noticed
+ * at once anyway (the connection fails); a cell that hangs, after a minute.
  */
-export const MIN_ANSWER_WAIT_MS = 20_000;
+export const MIN_ANSWER_WAIT_MS = 60_000;
 /** A stream that stayed up this long resets the backoff. */
 const HEALTHY_STREAM_MS = 10_000;
 /** How often the certificate's remaining life is checked. */
@@ -85,6 +92,7 @@ export class LinkAgent {
   private exec: Promise<void> = Promise.resolve();
   private renewing?: { keys: CryptoKeyPair; keyPem: string };
   private renewTimer?: NodeJS.Timeout;
+  private beatMs = 0;
 
   constructor(private readonly o: LinkAgentOptions) {
     this.backoff = new Backoff(o.backoff ?? DEFAULT_BACKOFF);
@@ -94,6 +102,11 @@ export class LinkAgent {
   /** True while a stream is bound (Welcome received and not lost). */
   get connected(): boolean {
     return this.bound;
+  }
+
+  /** The heartbeat interval in use on the current stream (0 while none is bound). */
+  get heartbeatIntervalMs(): number {
+    return this.beatMs;
   }
 
   /** Start the loop (returns at once). */
@@ -143,12 +156,18 @@ export class LinkAgent {
       const pending = new Map<number, [perfMs: number, unixMs: number]>();
       let seq = 0;
       let lastAck = Date.now();
+      // The interval starts as min(ours, the cell's Welcome) and follows the cell's pacing in acks,
+      // never below that base; the answer timeout is measured against the interval in use.
+      let baseMs = 0;
+      let beatTimer: NodeJS.Timeout | undefined;
 
       const finish = (reason: string) => {
         if (ended) return;
         ended = true;
         for (const t of timers) clearInterval(t);
+        clearInterval(beatTimer);
         if (this.call === call) this.call = undefined;
+        this.beatMs = 0;
         if (this.bound) {
           this.bound = false;
           this.o.onDisconnected?.(reason);
@@ -158,23 +177,29 @@ export class LinkAgent {
         resolve({ ...(welcomedAt !== undefined ? { welcomedAt } : {}), reason });
       };
 
+      const beat = () => {
+        const waited = Date.now() - lastAck;
+        if (waited > (this.o.answerTimeoutMs ?? Math.max(3 * this.beatMs, MIN_ANSWER_WAIT_MS))) return finish(`no heartbeat answer for ${waited} ms`);
+        seq++;
+        const sentUnixMs = Date.now();
+        pending.set(seq, [performance.now(), sentUnixMs]);
+        pending.delete(seq - 16); // an answer that never came
+        this.write(call, { cluster: this.o.cluster, heartbeat: { seq, sentUnixMs } });
+        this.o.onHeartbeatSent?.(sentUnixMs);
+      };
+      const paceTo = (ms: number) => {
+        if (ms === this.beatMs) return;
+        this.beatMs = ms;
+        clearInterval(beatTimer);
+        beatTimer = setInterval(beat, ms);
+      };
       const onWelcome = (intervalHint: number) => {
         welcomedAt = Date.now();
         lastAck = welcomedAt;
         this.bound = true;
         const interval = Math.min(this.o.heartbeatIntervalMs ?? Infinity, intervalHint || Infinity);
-        const beat = Number.isFinite(interval) ? interval : 10_000;
-        timers.push(setInterval(() => {
-          if (Date.now() - lastAck > (this.o.answerTimeoutMs ?? Math.max(3 * beat, MIN_ANSWER_WAIT_MS))) {
-            return finish(`no heartbeat answer for ${Date.now() - lastAck} ms`);
-          }
-          seq++;
-          const sentUnixMs = Date.now();
-          pending.set(seq, [performance.now(), sentUnixMs]);
-          pending.delete(seq - 16); // an answer that never came
-          this.write(call, { cluster: this.o.cluster, heartbeat: { seq, sentUnixMs } });
-          this.o.onHeartbeatSent?.(sentUnixMs);
-        }, beat));
+        baseMs = Number.isFinite(interval) ? interval : 10_000;
+        paceTo(baseMs);
         const sendHealth = () => void this.o.host.health().then(
           (h) => h && this.write(call, { cluster: this.o.cluster, health: h }),
           (e: unknown) => this.o.log.warn("could not read health", { error: e as Error }),
@@ -193,6 +218,7 @@ export class LinkAgent {
             return onWelcome(m.welcome!.heartbeatIntervalMs);
           case "heartbeatAck": {
             lastAck = Date.now();
+            if (m.heartbeatAck!.heartbeatIntervalMs) paceTo(Math.max(baseMs, m.heartbeatAck!.heartbeatIntervalMs));
             const sent = pending.get(m.heartbeatAck!.seq);
             if (sent !== undefined) {
               pending.delete(m.heartbeatAck!.seq);
@@ -220,7 +246,7 @@ export class LinkAgent {
       });
       call.on("error", (e: grpc.ServiceError) => finish(`${e.code}: ${e.details || e.message}`));
       call.on("end", () => finish("the cell ended the stream"));
-      timers.push(setTimeout(() => welcomedAt === undefined && finish("no Welcome from the cell"), this.o.welcomeTimeoutMs ?? 30_000));
+      timers.push(setTimeout(() => welcomedAt === undefined && finish("no Welcome from the cell"), this.o.welcomeTimeoutMs ?? MIN_ANSWER_WAIT_MS));
 
       void this.o.host.describe().then((d) => this.write(call, {
         cluster: this.o.cluster,

@@ -144,6 +144,7 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
     const mib = (n: number) => Math.round(n / 1048576);
     log.info("cell stats", {
       streams: link.openStreams(), bound: link.registry.size, statusPending: status.pending(), commandsPending: commands.pendingCount(),
+      heartbeatIntervalMs: link.pacer.intervalMs, utilization: Math.round(link.pacer.lastUtilization * 100) / 100,
       rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external),
     });
   }, statsEvery) : undefined;

@@ -9,6 +9,7 @@ import { LinkServerCredentials, linkChannelCredentials, linkChannelOptions, type
 import { testPki, type TestPki } from "../testkit/pki";
 import { MemoryCommands, RecordingStatus } from "../testkit/ports";
 import { eventually } from "../testkit/wait";
+import { HeartbeatPacer } from "./pacer";
 import { startLinkServer, type LinkServer } from "./server";
 
 type Msg = Record<string, unknown>;
@@ -74,9 +75,37 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     const w = await s.next("welcome");
     expect(w.welcome).toMatchObject({ protocolVersion: 1, heartbeatIntervalMs: 60_000 });
     s.call.write({ cluster: "c1", heartbeat: { seq: 7, sentUnixMs: 123 } });
-    expect((await s.next("heartbeatAck")).heartbeatAck).toEqual({ seq: 7, sentUnixMs: 123 });
+    expect((await s.next("heartbeatAck")).heartbeatAck).toEqual({ seq: 7, sentUnixMs: 123, heartbeatIntervalMs: 60_000 });
     expect(status.events.filter((e) => e.type === "connected").map((e) => e.cluster)).toEqual(["c1"]);
     expect(server.registry.get("c1")?.id).toBe(w.welcome!.sessionId);
+  });
+
+  it("asks for the pacer's interval in every ack: longer while the cell is saturated, the base again once it has room", async () => {
+    await server.stop(1000);
+    const pacer = new HeartbeatPacer({ baseMs: 60_000, maxMs: 200_000, high: 0.9, low: 0.6, factor: 2 });
+    server = await startLinkServer({
+      host: "127.0.0.1", port: 0, credentials: new LinkServerCredentials(pki.serving), status, commands, log, pacer, pacePeriodMs: 3600_000,
+      heartbeatIntervalMs: 60_000, renew: async () => Promise.reject(new Error("no renewals in this test")),
+    });
+    const s = open(c1);
+    s.call.write(hello("c1"));
+    await s.next("welcome");
+    const ackFor = async (seq: number) => {
+      s.call.write({ cluster: "c1", heartbeat: { seq, sentUnixMs: seq } });
+      return (await eventually(() => s.received.find((r) => r.heartbeatAck?.seq === seq), `ack ${seq}`)).heartbeatAck!.heartbeatIntervalMs;
+    };
+    expect(await ackFor(1)).toBe(60_000);
+    // Observed a day apart, so the pacer's hold after each change is over (see pacer.test.ts).
+    const day = 86_400_000;
+    pacer.observe(0.97, 1 * day);
+    expect(await ackFor(2)).toBe(120_000);
+    pacer.observe(0.99, 2 * day);
+    expect(await ackFor(3)).toBe(200_000); // capped
+    pacer.observe(0.75, 3 * day); // between the thresholds: hold
+    expect(await ackFor(4)).toBe(200_000);
+    pacer.observe(0.1, 4 * day);
+    pacer.observe(0.1, 5 * day);
+    expect(await ackFor(5)).toBe(60_000); // never below the base
   });
 
   it("rejects a Hello about another cluster with PERMISSION_DENIED and logs it", async () => {

@@ -26,6 +26,8 @@ export interface SessionDeps {
   renew: RenewSigner;
   log: Logger;
   heartbeatIntervalMs: number;
+  /** The heartbeat interval to ask for in each ack (the pacer's current value). */
+  pacer: { readonly intervalMs: number };
   now?: () => number;
 }
 
@@ -136,7 +138,7 @@ export class Session implements CommandTarget {
       case "hello":
         return this.onHello(m.hello!);
       case "heartbeat":
-        this.send({ heartbeatAck: { seq: m.heartbeat!.seq, sentUnixMs: m.heartbeat!.sentUnixMs } });
+        this.send({ heartbeatAck: { seq: m.heartbeat!.seq, sentUnixMs: m.heartbeat!.sentUnixMs, heartbeatIntervalMs: this.deps.pacer.intervalMs } });
         this.deps.status.heartbeat(this.cluster, this.lastSeen);
         return;
       case "health":

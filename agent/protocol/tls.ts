@@ -118,8 +118,8 @@ export const LINK_SERVER_OPTIONS: grpc.ServerOptions = {
 
 /**
  * Channel options for an agent:
- *  - transport keepalive every 60 s even without calls (a backstop; application heartbeats detect a
- *    dead stream first);
+ *  - transport keepalive every 60 s even without calls, given up after 60 s unanswered (a backstop;
+ *    a busy cell answers pings late, and a redial costs it more than waiting);
  *  - its own subchannel (never shared with another agent hosted in the same process) and its own
  *    reconnect policy: the agent closes the channel and dials anew with jittered backoff;
  *  - SNI/authority "lattice-cell", the name checked on the cell's certificate;
@@ -128,7 +128,7 @@ export const LINK_SERVER_OPTIONS: grpc.ServerOptions = {
 export function linkChannelOptions(serverName = CELL_SERVER_NAME): grpc.ChannelOptions {
   return {
     "grpc.keepalive_time_ms": 60_000,
-    "grpc.keepalive_timeout_ms": 20_000,
+    "grpc.keepalive_timeout_ms": 60_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.ssl_target_name_override": serverName,
     "grpc.default_authority": serverName,

@@ -10,6 +10,12 @@ export interface HeartbeatAck {
    * Echo of Heartbeat.sent_unix_ms.
    */
   'sentUnixMs'?: (number | string | Long);
+  /**
+   * The interval the cell asks for from now on: a saturated cell lengthens it to shed load and
+   * shortens it again, never below Welcome.heartbeat_interval_ms. The agent heartbeats at
+   * max(its own interval, this). 0 (a cell before this field): keep the current interval.
+   */
+  'heartbeatIntervalMs'?: (number);
 }
 
 export interface HeartbeatAck__Output {
@@ -18,4 +24,10 @@ export interface HeartbeatAck__Output {
    * Echo of Heartbeat.sent_unix_ms.
    */
   'sentUnixMs': (number);
+  /**
+   * The interval the cell asks for from now on: a saturated cell lengthens it to shed load and
+   * shortens it again, never below Welcome.heartbeat_interval_ms. The agent heartbeats at
+   * max(its own interval, this). 0 (a cell before this field): keep the current interval.
+   */
+  'heartbeatIntervalMs': (number);
 }
