@@ -64,20 +64,23 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Reuse a state directory (e.g. two stacks in one backend); a new temp dir by default. */
   stateDir?: string;
+  /** Another PULUMI_HOME than the test bed's (which has the kubernetes plugin and no automatic log). */
+  pulumiHome?: string;
 }
 
 /** Create (or select) a stack of a program directory on the test bed. */
 export async function openStack(opts: StackOptions = {}): Promise<TestStack> {
   const ownsState = !opts.stateDir;
   const stateDir = opts.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "lattice-state-"));
-  const env = { ...testbedEnv(stateDir), ...opts.env };
+  const pulumiHome = opts.pulumiHome ?? PULUMI_HOME;
+  const env = { ...testbedEnv(stateDir), ...opts.env, PULUMI_HOME: pulumiHome };
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(TOOLS_BIN), skipVersionCheck: true });
   // The Automation API writes the stack's settings next to Pulumi.yaml; remove what we add.
   const settings = path.join(opts.workDir ?? ROOT, `Pulumi.${opts.stackName ?? "test"}.yaml`);
   const ownsSettings = !existsSync(settings);
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: opts.stackName ?? "test", workDir: opts.workDir ?? ROOT },
-    { envVars: env, pulumiHome: PULUMI_HOME, pulumiCommand },
+    { envVars: env, pulumiHome, pulumiCommand },
   );
   if (opts.config) await stack.setAllConfig(opts.config);
 

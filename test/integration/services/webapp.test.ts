@@ -78,6 +78,14 @@ test("up creates every workload and policy object the compiler emits", async () 
       expect.stringMatching(/lattice:Membership::webapp\/\w+-declarations$/),
     ]));
   }
+  // Workloads start under their namespace's default deny: each waits for its own membership (the
+  // baseline), not for the policies, which apply beside it.
+  const workloads = state.resources.filter((r) => r.type.startsWith("kubernetes:"));
+  expect(workloads.length).toBeGreaterThanOrEqual(15);
+  for (const w of workloads) {
+    const component = /::(webapp\/[\w-]+?)-(?:serviceaccount|deployment|service|persistentvolumeclaim)(?:-[\w.-]+)?$/.exec(w.urn)?.[1];
+    expect(w.dependencies).toEqual([expect.stringMatching(new RegExp(`lattice:Membership::${component}-declarations$`))]);
+  }
 });
 
 test("a second up is a no-op", async () => {
