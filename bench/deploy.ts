@@ -82,6 +82,7 @@ async function main(): Promise<void> {
         const noop = await again.up({ parallel: PARALLEL });
         const ms = Date.now() - t;
         process.stderr.write(`bench: no-op up with automatic logging ${JSON.stringify(noop.changes)} in ${seconds(ms)} s\n`);
+        if (Object.keys(noop.changes).some((k) => k !== "same")) throw new Error(`the up with automatic logging was not a no-op: ${JSON.stringify(noop.changes)}`);
         return ms;
       } finally {
         rmSync(home, { recursive: true, force: true });
