@@ -13,13 +13,13 @@ import {
   type Stack,
 } from "@pulumi/pulumi/automation";
 import { removeDir } from "./processes";
-import { NODE_BIN_DIR, PULUMI_HOME, requireKubernetesPlugin, ROOT, toolPath, TOOLS_BIN } from "./tools";
+import { NODE_BIN_DIR, PULUMI_HOME, requirePulumiHome, ROOT, toolPath, TOOLS_BIN } from "./tools";
 
 /** The environment every engine run on the test bed uses (also for a plain `pulumi` CLI run). */
 export function testbedEnv(stateDir: string): Record<string, string> {
   toolPath("pulumi");
   toolPath("pulumi-language-nodejs");
-  requireKubernetesPlugin();
+  requirePulumiHome();
   toolPath("pulumi-resource-pulumi-nodejs");
   return {
     PULUMI_HOME,

@@ -1,6 +1,6 @@
 // Where the test bed's binaries are, and a loud failure when one is missing: integration tests
 // never skip silently. `tools/build` (run by `make test`) builds and links them into .tools/bin.
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import * as path from "node:path";
 
 /** The repository root. */
@@ -40,14 +40,24 @@ export function toolPath(tool: Tool): string {
 /** The kubernetes provider plugin version: the one the pinned @pulumi/kubernetes SDK asks for. */
 export const KUBERNETES_PLUGIN_VERSION: string = require("@pulumi/kubernetes/package.json").version;
 
-/** Throws MissingToolError unless tools/build installed the kubernetes provider plugin. */
-export function requireKubernetesPlugin(): void {
+/** Throws MissingToolError unless tools/build set up the project-local PULUMI_HOME: the kubernetes
+ * provider plugin installed, and Pulumi's automatic log turned off (a plain file where the CLI would
+ * create its log directory; see tools/build). */
+export function requirePulumiHome(): void {
   const p = path.join(PULUMI_HOME, "plugins", `resource-kubernetes-v${KUBERNETES_PLUGIN_VERSION}`, "pulumi-resource-kubernetes");
   try {
     accessSync(p, constants.X_OK);
   } catch {
     throw new MissingToolError("pulumi-resource-kubernetes (plugin)", p);
   }
+  const logs = path.join(PULUMI_HOME, "logs");
+  let isFile = false;
+  try {
+    isFile = statSync(logs).isFile();
+  } catch {
+    // absent: tools/build has not run since the switch was added
+  }
+  if (!isFile) throw new MissingToolError("the automatic-log switch (a plain file)", logs);
 }
 
 /** The node binary the project uses (Node 22); throws if `npm ci` has not run. */
