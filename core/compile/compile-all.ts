@@ -3,11 +3,11 @@
 // ownership), builds the agreement graph and adds one baseline per namespace. A set with any error
 // compiles to nothing.
 //
-//   documents ──► duplicate names ──► graph (buildGraph) ──► volume ownership ──► errors? stop
-//                                                                         └──► COMPILERS[kind] per doc
-//                                                                              + baseline per namespace
-//                                                                              ──► sorted objects
-import { buildGraph, type Graph } from "../graph";
+//   documents ──► duplicate names ──► graph (analyseDocuments) ──► volume ownership ──► errors? stop
+//                                          │                                   └──► COMPILERS[kind] per doc
+//                                          └─ each service's resolved peers ───────►  + baseline per namespace
+//                                                                                     ──► sorted objects
+import { analyseDocuments, type Graph } from "../graph";
 import type { KubeObject } from "../k8s/object";
 import { keyOf } from "../k8s/object";
 import { formatSource, sortSpecErrors, type LatticeDocument, type LatticeKind, type SourcedDocument, type SpecError } from "../spec";
@@ -33,15 +33,19 @@ function compareSource(a: SourcedDocument, b: SourcedDocument): number {
 /** Names must be unique per namespace across services and external services (they share labels),
  * and per namespace among clusters. */
 function duplicateNames(docs: readonly SourcedDocument[], opts: ResolvedOptions): SpecError[] {
-  const first = new Map<string, SourcedDocument>();
+  // group → namespace → name: nested maps, so no key string is built per document.
+  const first = new Map<string, Map<string, Map<string, SourcedDocument>>>();
   const errors: SpecError[] = [];
   for (const d of docs) {
     const ns = namespaceOf(d.doc, opts.defaultNamespace);
     const group = d.doc.kind === "LatticeCluster" ? "cluster" : "service";
-    const k = `${group}/${ns}/${d.doc.metadata.name}`;
-    const prev = first.get(k);
+    let byNamespace = first.get(group);
+    if (!byNamespace) first.set(group, (byNamespace = new Map()));
+    let byName = byNamespace.get(ns);
+    if (!byName) byNamespace.set(ns, (byName = new Map()));
+    const prev = byName.get(d.doc.metadata.name);
     if (!prev) {
-      first.set(k, d);
+      byName.set(d.doc.metadata.name, d);
       continue;
     }
     errors.push({
@@ -91,19 +95,19 @@ function compileOne(d: LatticeDocument, opts: ResolvedOptions, shared: SharedPar
 export function compileAll(documents: readonly SourcedDocument[], options: CompileOptions): CompileAllResult {
   const opts = resolveOptions(options);
   const docs = [...documents].sort(compareSource);
-  const graph = buildGraph(docs, opts);
+  const { graph, peers } = analyseDocuments(docs, opts);
   const errors = [...duplicateNames(docs, opts), ...volumeErrors(graph)];
   if (errors.length > 0) return { ok: false, errors: sortSpecErrors(errors), graph };
 
   // Documents in (namespace, name) order and objects collected per kind: each kind's list is then
-  // already (nearly) in output order, and the final sort only merges runs.
+  // already (nearly) in output order.
   const byName = docs
     .map((d) => ({ d, ns: namespaceOf(d.doc, opts.defaultNamespace) }))
     .sort((a, b) => cmp(a.ns, b.ns) || cmp(a.d.doc.metadata.name, b.d.doc.metadata.name) || compareSource(a.d, b.d));
   const buckets: KubeObject[][] = [];
   const collect = (o: KubeObject) => (buckets[kindRank(o.kind)] ??= []).push(o);
   const namespaces = new Set<string>();
-  const shared = new SharedParts(opts.trustDomain);
+  const shared = new SharedParts(opts.trustDomain, peers);
   for (const { d, ns } of byName) {
     const half = compileOne(d.doc, opts, shared);
     for (const o of half.workload) collect(o);
@@ -111,20 +115,34 @@ export function compileAll(documents: readonly SourcedDocument[], options: Compi
     if (d.doc.kind !== "LatticeCluster") namespaces.add(ns);
   }
   for (const ns of [...namespaces].sort()) for (const o of compileNamespaceBaseline(ns, opts)) collect(o);
-  const objects: KubeObject[] = [];
-  for (const b of buckets) if (b) for (const o of b) objects.push(o);
-  objects.sort(compareObjects);
 
-  // Names are derived so that distinct documents never collide; this guards that promise.
-  for (let i = 1; i < objects.length; i++) {
-    const a = objects[i - 1] as KubeObject;
-    const b = objects[i] as KubeObject;
-    if (compareObjects(a, b) === 0)
+  const objects: KubeObject[] = [];
+  for (const b of buckets) {
+    if (!b) continue;
+    const clash = sortBucket(b);
+    // Names are derived so that distinct documents never collide; this guards that promise.
+    if (clash)
       return {
         ok: false,
-        errors: [{ file: "<compile>", doc: 0, path: "", message: `two objects are both ${keyOf(b)}: a naming defect in core/compile` }],
+        errors: [{ file: "<compile>", doc: 0, path: "", message: `two objects are both ${keyOf(clash)}: a naming defect in core/compile` }],
         graph,
       };
+    for (const o of b) objects.push(o);
   }
   return { ok: true, objects, graph };
+}
+
+/** Sort one kind's objects in output order (usually they already are: one pass checks) and return
+ * an object whose key another one shares, if any. */
+function sortBucket(b: KubeObject[]): KubeObject | undefined {
+  for (let i = 1; i < b.length; i++) {
+    const c = compareObjects(b[i - 1] as KubeObject, b[i] as KubeObject);
+    if (c === 0) return b[i];
+    if (c > 0) {
+      b.sort(compareObjects);
+      for (let k = 1; k < b.length; k++) if (compareObjects(b[k - 1] as KubeObject, b[k] as KubeObject) === 0) return b[k];
+      return undefined;
+    }
+  }
+  return undefined;
 }

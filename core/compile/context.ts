@@ -5,7 +5,7 @@
 import type { LabelSelector, NamespacedMeta, ServicePortSpec } from "../k8s/builders";
 import type { StringMap } from "../k8s/object";
 import type { LatticeService } from "../spec";
-import { declaredBy, type Declared } from "./declared";
+import { declaredBy, type Declared, type PeerRef, type ResolvedPeers } from "./declared";
 import { CILIUM_NAMESPACE_LABEL, LABELS, ownershipLabels, peerSelector, principalOf, serviceSelector } from "./identity";
 
 /** A peer service as policies name it. */
@@ -21,7 +21,16 @@ export class SharedParts {
   private readonly namespaces = new Map<string, StringMap>();
   private readonly byValue = new Map<string, unknown>();
 
-  constructor(readonly trustDomain: string) {}
+  /** `resolved`: each service document's peers as compileAll's graph resolved them. */
+  constructor(
+    readonly trustDomain: string,
+    private readonly resolved?: ReadonlyMap<LatticeService, ResolvedPeers>,
+  ) {}
+
+  /** The peers of a service document, when the set's graph resolved them. */
+  peersOf(doc: LatticeService): ResolvedPeers | undefined {
+    return this.resolved?.get(doc);
+  }
 
   /** One object per distinct `key` (a caller-built description of the value), built once. */
   intern<T>(key: string, build: () => T): T {
@@ -44,40 +53,37 @@ export class SharedParts {
   }
 
   /**
-   * Selectors for a sorted list of peers ("namespace/name"): one per namespace, naming one service
-   * by matchLabels or several with `lattice.dev/service In [...]`. The same pods as one selector per
-   * peer (Cilium ORs a rule's selectors), in a fraction of the bytes.
+   * Selectors for a list of peers sorted by ref: one per namespace, naming one service by
+   * matchLabels or several with `lattice.dev/service In [...]`. The same pods as one selector per
+   * peer (Cilium ORs a rule's selectors), in a fraction of the bytes. Sorted by ref, a namespace's
+   * peers are adjacent ("ns/" is a prefix of each of their refs and of nothing in between).
    */
-  selectors(refs: readonly string[]): LabelSelector[] {
+  selectors(peers: readonly PeerRef[]): LabelSelector[] {
     const out: LabelSelector[] = [];
-    for (let i = 0; i < refs.length; ) {
-      const ref = refs[i] as string;
-      const slash = ref.indexOf("/");
-      const namespace = ref.slice(0, slash);
+    for (let i = 0; i < peers.length; ) {
+      const first = peers[i] as PeerRef;
+      const namespace = first.namespace;
       let j = i + 1;
-      while (j < refs.length && (refs[j] as string).startsWith(namespace) && (refs[j] as string)[slash] === "/") j++;
-      if (j === i + 1) out.push(this.peer(ref).selector);
-      else
-        out.push({
-          matchLabels: this.namespaceLabels(namespace),
-          matchExpressions: [{ key: LABELS.service, operator: "In", values: refs.slice(i, j).map((r) => r.slice(slash + 1)) }],
-        });
+      while (j < peers.length && (peers[j] as PeerRef).namespace === namespace) j++;
+      if (j === i + 1) out.push(this.peer(first).selector);
+      else {
+        const values: string[] = [];
+        for (let k = i; k < j; k++) values.push((peers[k] as PeerRef).name);
+        out.push({ matchLabels: this.namespaceLabels(namespace), matchExpressions: [{ key: LABELS.service, operator: "In", values }] });
+      }
       i = j;
     }
     return out;
   }
 
-  /** The selector and principal of the service "namespace/name". */
-  peer(ref: string): PeerParts {
-    let p = this.peers.get(ref);
-    if (!p) {
-      const slash = ref.indexOf("/");
-      const namespace = ref.slice(0, slash);
-      const name = ref.slice(slash + 1);
-      p = { selector: peerSelector(name, namespace), principal: principalOf(name, namespace, this.trustDomain) };
-      this.peers.set(ref, p);
+  /** The selector and principal of a peer service. */
+  peer(p: PeerRef): PeerParts {
+    let parts = this.peers.get(p.ref);
+    if (!parts) {
+      parts = { selector: peerSelector(p.name, p.namespace), principal: principalOf(p.name, p.namespace, this.trustDomain) };
+      this.peers.set(p.ref, parts);
     }
-    return p;
+    return parts;
   }
 }
 
@@ -118,7 +124,7 @@ export function serviceContext(doc: LatticeService, namespace: string, shared: S
     meta: { name, namespace, labels: ownership },
     ownership,
     selector: serviceSelector(name),
-    declared: declaredBy(doc, namespace),
+    declared: declaredBy(doc, namespace, shared.peersOf(doc)),
     ports: servicePortsOf(doc),
     shared,
   };

@@ -1,15 +1,22 @@
 // What one service declares, read in a single pass over spec.resources: the services it calls and
-// admits (as "namespace/name" keys), the external services it calls (as intent labels) and its
-// volumes. Sorted and de-duplicated, so output never depends on the order of declarations.
+// admits, the external services it calls (as intent labels) and its volumes. Sorted and
+// de-duplicated, so output never depends on the order of declarations.
+//
+// compileAll has already resolved every service declaration while building the agreement graph
+// (one object per named service, numbered in ref order); it hands those peers in (ResolvedPeers)
+// instead of having each service rebuild and sort "namespace/name" strings a second time.
+import type { PeerRef, ResolvedPeers } from "../graph";
 import type { LatticeService } from "../spec";
 import { egressIntentLabel } from "./identity";
 import { claimNameOf, volumeRole, type VolumeUse } from "./volumes";
 
+export type { PeerRef, ResolvedPeers };
+
 export interface Declared {
-  /** "namespace/name" of every service declared outbound. */
-  readonly callees: readonly string[];
-  /** "namespace/name" of every service declared inbound. */
-  readonly callers: readonly string[];
+  /** Every service declared outbound, sorted by ref. */
+  readonly callees: readonly PeerRef[];
+  /** Every service declared inbound, sorted by ref. */
+  readonly callers: readonly PeerRef[];
   /** The intent label of every external service declared outbound. */
   readonly externals: readonly string[];
   /** Volumes, by key. */
@@ -24,10 +31,24 @@ function sortedUnique(xs: string[]): string[] {
   return xs;
 }
 
-/** Read a service's declarations once. */
-export function declaredBy(doc: LatticeService, namespace: string): Declared {
-  const callees: string[] = [];
-  const callers: string[] = [];
+function byRef(a: PeerRef, b: PeerRef): number {
+  return a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0;
+}
+
+/** Peers sorted by ref, each once. */
+function sortedPeers(xs: PeerRef[]): PeerRef[] {
+  xs.sort(byRef);
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) if (i === 0 || (xs[i] as PeerRef).ref !== (xs[i - 1] as PeerRef).ref) xs[n++] = xs[i] as PeerRef;
+  xs.length = n;
+  return xs;
+}
+
+/** Read a service's declarations once. `resolved`, when given, holds its service peers as the graph
+ * resolved them (the same peers, already sorted); only external services and volumes are read here. */
+export function declaredBy(doc: LatticeService, namespace: string, resolved?: ResolvedPeers): Declared {
+  const callees: PeerRef[] = [];
+  const callers: PeerRef[] = [];
   const externals: string[] = [];
   const volumes: VolumeUse[] = [];
   const resources = doc.spec.resources;
@@ -36,9 +57,13 @@ export function declaredBy(doc: LatticeService, namespace: string): Declared {
       const r = resources[key];
       if (!r) continue;
       switch (r.type) {
-        case "service":
-          (r.direction === "outbound" ? callees : callers).push(`${r.namespace ?? namespace}/${r.id ?? key}`);
+        case "service": {
+          if (resolved) break;
+          const ns = r.namespace ?? namespace;
+          const name = r.id ?? key;
+          (r.direction === "outbound" ? callees : callers).push({ ref: `${ns}/${name}`, namespace: ns, name });
           break;
+        }
         case "external-service":
           externals.push(egressIntentLabel(r.namespace ?? namespace, r.id ?? key));
           break;
@@ -53,6 +78,11 @@ export function declaredBy(doc: LatticeService, namespace: string): Declared {
         }
       }
     }
-  volumes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { callees: sortedUnique(callees), callers: sortedUnique(callers), externals: sortedUnique(externals), volumes };
+  if (volumes.length > 1) volumes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return {
+    callees: resolved ? resolved.callees : sortedPeers(callees),
+    callers: resolved ? resolved.callers : sortedPeers(callers),
+    externals: externals.length > 1 ? sortedUnique(externals) : externals,
+    volumes,
+  };
 }

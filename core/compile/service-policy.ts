@@ -95,7 +95,7 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
         action: "ALLOW",
         rules: [
           {
-            from: [{ source: { principals: callers.map((ref) => shared.peer(ref).principal) } }],
+            from: [{ source: { principals: callers.map((p) => shared.peer(p).principal) } }],
             to,
           },
         ],

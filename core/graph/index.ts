@@ -1,6 +1,7 @@
 // The agreement graph: bilateral edges, one-sided declarations, unknown references, shared volumes,
 // and explain(from, to).
-export { buildGraph } from "./build";
+export { analyseDocuments, buildGraph } from "./build";
+export type { Analysis } from "./build";
 export { explain, renderExplanation, resolveRef } from "./explain";
 export type { Explanation } from "./explain";
 export { graphToDot, graphToJson, graphToMermaid, volumeProblem } from "./format";
@@ -13,6 +14,8 @@ export type {
   Graph,
   GraphNode,
   NodeKind,
+  PeerRef,
+  ResolvedPeers,
   RequesterDeclarationRef,
   ResourceDeclarationRef,
   UnknownReference,

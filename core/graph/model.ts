@@ -13,6 +13,22 @@ export interface GraphNode {
   readonly source: SourceRef;
 }
 
+/** A service named by a declaration. */
+export interface PeerRef {
+  /** "namespace/name": the order of peers, and their key. */
+  readonly ref: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A service's declared peers: sorted by ref, each once. */
+export interface ResolvedPeers {
+  /** Every service declared outbound. */
+  readonly callees: readonly PeerRef[];
+  /** Every service declared inbound. */
+  readonly callers: readonly PeerRef[];
+}
+
 /** A `spec.resources.<key>` entry of type service or external-service. */
 export interface ResourceDeclarationRef {
   readonly kind: "resource";
