@@ -86,6 +86,8 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
   out.push(ciliumNetworkPolicy(ctx.meta, spec));
 
   if (callers.length > 0) {
+    const principals: string[] = [];
+    for (const p of callers) principals.push(shared.peer(p).principal);
     const to = shared.intern(`authz:${portsKey(ctx.ports)}`, () => [
       { operation: { ports: [...new Set(ctx.ports.map((p) => p.targetPort))].sort((a, b) => a - b).map(String) } },
     ]);
@@ -95,7 +97,7 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
         action: "ALLOW",
         rules: [
           {
-            from: [{ source: { principals: callers.map((p) => shared.peer(p).principal) } }],
+            from: [{ source: { principals } }],
             to,
           },
         ],

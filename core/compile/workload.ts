@@ -8,6 +8,7 @@ import {
   serviceAccount,
   type ContainerPort,
   type ContainerSpec,
+  type EnvVar,
   type NamespacedMeta,
   type PodAffinityTerm,
   type PodSpec,
@@ -57,9 +58,11 @@ function containerOf(name: string, c: Container, ports: ContainerPort[] | undefi
   if (c.args) out.args = [...c.args];
   if (c.variables) {
     const vars = c.variables;
-    out.env = Object.keys(vars).map((k) => ({ name: k, value: String(vars[k]) }));
+    const env: EnvVar[] = [];
+    for (const k in vars) env.push({ name: k, value: String(vars[k]) });
+    out.env = env;
   }
-  if (ports && ports.length > 0) out.ports = ports;
+  if (ports !== undefined && ports.length > 0) out.ports = ports;
   if (c.resources) {
     const r: NonNullable<ContainerSpec["resources"]> = {};
     for (const side of ["requests", "limits"] as const) {
@@ -95,23 +98,27 @@ export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeO
   const meta = (n: string): NamespacedMeta => (n === name ? ctx.meta : { name: n, namespace, labels: ctx.ownership });
   const volumes = ctx.declared.volumes;
   const ports = ctx.ports;
-  const containerPorts: ContainerPort[] = ports.map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: p.protocol }));
+  // Arrays here are built by push, not map/filter: V8 gives mapped arrays a different elements kind
+  // in optimized and unoptimized code, and the mismatch deoptimizes (and recompiles) this hot path.
+  const containerPorts: ContainerPort[] = [];
+  for (const p of ports) containerPorts.push({ name: p.name, containerPort: p.targetPort, protocol: p.protocol });
 
   // Ports are declared on the first container: Kubernetes only uses them for naming, and a service's
   // first container is its main one by convention.
-  const names = Object.keys(doc.spec.containers);
-  const containers = names.map((n, i) =>
-    containerOf(n, doc.spec.containers[n] as Container, i === 0 ? containerPorts : undefined, ports),
-  );
+  const containers: ContainerSpec[] = [];
+  for (const n in doc.spec.containers)
+    containers.push(containerOf(n, doc.spec.containers[n] as Container, containers.length === 0 ? containerPorts : undefined, ports));
   const pod: PodSpec = { serviceAccountName: serviceAccountName(name), containers };
-  if (volumes.length > 0) pod.volumes = volumes.map((v) => ({ name: v.key, persistentVolumeClaim: { claimName: v.claimName } }));
-  const affinity: PodAffinityTerm[] = volumes
-    .filter((v) => v.role === "consumer")
-    .map((v) => ({
-      labelSelector: { matchLabels: { [volumeOwnerLabel(v.id as string)]: VOLUME_OWNER_VALUE } },
-      topologyKey: "kubernetes.io/hostname",
-    }));
-  if (affinity.length > 0) pod.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: affinity } };
+  if (volumes.length > 0) {
+    pod.volumes = volumes.map((v) => ({ name: v.key, persistentVolumeClaim: { claimName: v.claimName } }));
+    const affinity: PodAffinityTerm[] = volumes
+      .filter((v) => v.role === "consumer")
+      .map((v) => ({
+        labelSelector: { matchLabels: { [volumeOwnerLabel(v.id as string)]: VOLUME_OWNER_VALUE } },
+        topologyKey: "kubernetes.io/hostname",
+      }));
+    if (affinity.length > 0) pod.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: affinity } };
+  }
 
   const out: KubeObject[] = [
     // Pods never call the Kubernetes API through Lattice (egress to it is not declarable), so no token.
