@@ -36,7 +36,8 @@ function duplicateNames(docs: readonly SourcedDocument[], opts: ResolvedOptions)
   // group → namespace → name: nested maps, so no key string is built per document.
   const first = new Map<string, Map<string, Map<string, SourcedDocument>>>();
   const errors: SpecError[] = [];
-  for (const d of docs) {
+  for (let i = 0; i < docs.length; i++) {
+    const d = docs[i] as SourcedDocument;
     const ns = namespaceOf(d.doc, opts.defaultNamespace);
     const group = d.doc.kind === "LatticeCluster" ? "cluster" : "service";
     let byNamespace = first.get(group);
@@ -108,10 +109,12 @@ export function compileAll(documents: readonly SourcedDocument[], options: Compi
   const collect = (o: KubeObject) => (buckets[kindRank(o.kind)] ??= []).push(o);
   const namespaces = new Set<string>();
   const shared = new SharedParts(opts.trustDomain, peers);
-  for (const { d, ns } of byName) {
+  // Indexed loops: this runs before V8 optimizes it, where for-of allocates per element.
+  for (let i = 0; i < byName.length; i++) {
+    const { d, ns } = byName[i] as (typeof byName)[number];
     const half = compileOne(d.doc, opts, shared);
-    for (const o of half.workload) collect(o);
-    for (const o of half.policies) collect(o);
+    for (let k = 0; k < half.workload.length; k++) collect(half.workload[k] as KubeObject);
+    for (let k = 0; k < half.policies.length; k++) collect(half.policies[k] as KubeObject);
     if (d.doc.kind !== "LatticeCluster") namespaces.add(ns);
   }
   for (const ns of [...namespaces].sort()) for (const o of compileNamespaceBaseline(ns, opts)) collect(o);
@@ -127,7 +130,7 @@ export function compileAll(documents: readonly SourcedDocument[], options: Compi
         errors: [{ file: "<compile>", doc: 0, path: "", message: `two objects are both ${keyOf(clash)}: a naming defect in core/compile` }],
         graph,
       };
-    for (const o of b) objects.push(o);
+    for (let k = 0; k < b.length; k++) objects.push(b[k] as KubeObject);
   }
   return { ok: true, objects, graph };
 }

@@ -28,6 +28,7 @@ import {
   type CiliumEgressRule,
   type CiliumIngressRule,
   type CiliumPortRule,
+  type CiliumRule,
   type ServicePortSpec,
 } from "../k8s/builders";
 import type { KubeObject } from "../k8s/object";
@@ -41,7 +42,7 @@ export const HBONE_PORT = 15008;
 /** A key naming a list of ports by value ("8080/TCP,9090/UDP"). */
 function portsKey(ports: readonly ServicePortSpec[]): string {
   let k = "";
-  for (const p of ports) k += `${p.targetPort}/${p.protocol},`;
+  for (let i = 0; i < ports.length; i++) k += `${(ports[i] as ServicePortSpec).targetPort}/${(ports[i] as ServicePortSpec).protocol},`;
   return k;
 }
 
@@ -70,25 +71,26 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
   // One rule per direction naming every declared peer (Cilium ORs the selectors of a rule, so this
   // is the same as one rule per peer, and smaller).
   const subject = { matchLabels: ctx.selector };
-  const spec: Parameters<typeof ciliumNetworkPolicy>[1] = {
-    description: SERVICE_POLICY_DESCRIPTION,
-    endpointSelector: subject,
-  };
-  if (callers.length > 0) {
-    const toPorts = shared.intern(`ingress:${portsKey(ctx.ports)}`, () => ingressPorts(ctx.ports));
-    const rule: CiliumIngressRule = { fromEndpoints: shared.selectors(callers), toPorts };
-    spec.ingress = [rule];
-  }
-  if (callees.length > 0) {
-    const rule: CiliumEgressRule = { toEndpoints: shared.selectors(callees) };
-    spec.egress = [rule];
-  }
+  const key = portsKey(ctx.ports);
+  const ingress: CiliumIngressRule[] | undefined =
+    callers.length > 0
+      ? [{ fromEndpoints: shared.selectors(callers), toPorts: shared.intern(`ingress:${key}`, () => ingressPorts(ctx.ports)) }]
+      : undefined;
+  const egress: CiliumEgressRule[] | undefined = callees.length > 0 ? [{ toEndpoints: shared.selectors(callees) }] : undefined;
+  // Each shape written out whole (no fields added later): one object, no reshaping.
+  const description = SERVICE_POLICY_DESCRIPTION;
+  const spec: CiliumRule =
+    ingress && egress
+      ? { description, endpointSelector: subject, ingress, egress }
+      : ingress
+        ? { description, endpointSelector: subject, ingress }
+        : { description, endpointSelector: subject, egress };
   out.push(ciliumNetworkPolicy(ctx.meta, spec));
 
   if (callers.length > 0) {
     const principals: string[] = [];
-    for (const p of callers) principals.push(shared.peer(p).principal);
-    const to = shared.intern(`authz:${portsKey(ctx.ports)}`, () => [
+    for (let i = 0; i < callers.length; i++) principals.push(shared.peer(callers[i] as (typeof callers)[number]).principal);
+    const to = shared.intern(`authz:${key}`, () => [
       { operation: { ports: [...new Set(ctx.ports.map((p) => p.targetPort))].sort((a, b) => a - b).map(String) } },
     ]);
     out.push(
