@@ -15,7 +15,7 @@ import { compileNamespaceBaseline } from "./baseline";
 import { COMPILERS, type DocumentCompiler } from "./compilers";
 import { SharedParts } from "./context";
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from "./options";
-import { compareObjects, kindRank } from "./order";
+import { kindRank } from "./order";
 import { namespaceOf } from "./service";
 
 export type CompileAllResult =
@@ -135,17 +135,22 @@ export function compileAll(documents: readonly SourcedDocument[], options: Compi
   return { ok: true, objects, graph };
 }
 
-/** Sort one kind's objects in output order (usually they already are: one pass checks) and return
- * an object whose key another one shares, if any. */
+/** Sort one kind rank's objects in output order (usually they already are: one pass checks) and
+ * return an object whose key another one shares, if any. */
 function sortBucket(b: KubeObject[]): KubeObject | undefined {
   for (let i = 1; i < b.length; i++) {
-    const c = compareObjects(b[i - 1] as KubeObject, b[i] as KubeObject);
+    const c = compareInRank(b[i - 1] as KubeObject, b[i] as KubeObject);
     if (c === 0) return b[i];
     if (c > 0) {
-      b.sort(compareObjects);
-      for (let k = 1; k < b.length; k++) if (compareObjects(b[k - 1] as KubeObject, b[k] as KubeObject) === 0) return b[k];
+      b.sort(compareInRank);
+      for (let k = 1; k < b.length; k++) if (compareInRank(b[k - 1] as KubeObject, b[k] as KubeObject) === 0) return b[k];
       return undefined;
     }
   }
   return undefined;
+}
+
+/** compareObjects for two objects of the same kind rank (no rank lookups). */
+function compareInRank(a: KubeObject, b: KubeObject): number {
+  return cmp(a.kind, b.kind) || cmp(a.metadata.namespace ?? "", b.metadata.namespace ?? "") || cmp(a.metadata.name, b.metadata.name);
 }

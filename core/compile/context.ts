@@ -32,14 +32,15 @@ export class SharedParts {
     return this.resolved?.get(doc);
   }
 
-  /** One object per distinct `key` (a caller-built description of the value), built once. */
-  intern<T>(key: string, build: () => T): T {
-    let v = this.byValue.get(key) as T | undefined;
-    if (v === undefined) {
-      v = build();
-      this.byValue.set(key, v);
-    }
-    return v;
+  /** The value stored for `key` (a caller-built description of it), if any. */
+  interned<T>(key: string): T | undefined {
+    return this.byValue.get(key) as T | undefined;
+  }
+
+  /** Store `value` as the one object for `key`; returns it. */
+  intern<T>(key: string, value: T): T {
+    this.byValue.set(key, value);
+    return value;
   }
 
   /** Cilium's matchLabels for "every pod of this namespace". */

@@ -45,13 +45,14 @@ function sortedPeers(xs: PeerRef[]): PeerRef[] {
 }
 
 /** Read a service's declarations once. `resolved`, when given, holds its service peers as the graph
- * resolved them (the same peers, already sorted); only external services and volumes are read here. */
+ * resolved them (the same peers, already sorted); only external services and volumes are read here,
+ * and only when the graph saw some. */
 export function declaredBy(doc: LatticeService, namespace: string, resolved?: ResolvedPeers): Declared {
   const callees: PeerRef[] = [];
   const callers: PeerRef[] = [];
   const externals: string[] = [];
   const volumes: VolumeUse[] = [];
-  const resources = doc.spec.resources;
+  const resources = resolved?.onlyServices ? undefined : doc.spec.resources;
   if (resources)
     for (const key in resources) {
       const r = resources[key];

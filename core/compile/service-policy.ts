@@ -29,6 +29,7 @@ import {
   type CiliumIngressRule,
   type CiliumPortRule,
   type CiliumRule,
+  type AuthorizationRule,
   type ServicePortSpec,
 } from "../k8s/builders";
 import type { KubeObject } from "../k8s/object";
@@ -44,6 +45,24 @@ function portsKey(ports: readonly ServicePortSpec[]): string {
   let k = "";
   for (let i = 0; i < ports.length; i++) k += `${(ports[i] as ServicePortSpec).targetPort}/${(ports[i] as ServicePortSpec).protocol},`;
   return k;
+}
+
+/** What a callee's policies say about its ports: the Cilium ingress ports and the Istio `to`. */
+interface PortRules {
+  readonly toPorts: CiliumPortRule[];
+  readonly to: AuthorizationRule["to"];
+}
+
+/** The port rules of a list of service ports: one object per distinct list in a compile, looked up
+ * once per service. */
+function portRulesOf(ports: readonly ServicePortSpec[], shared: ServiceContext["shared"]): PortRules {
+  const key = portsKey(ports);
+  let rules = shared.interned<PortRules>(key);
+  if (rules === undefined) {
+    const targets = [...new Set(ports.map((p) => p.targetPort))].sort((a, b) => a - b).map(String);
+    rules = shared.intern<PortRules>(key, { toPorts: ingressPorts(ports), to: [{ operation: { ports: targets } }] });
+  }
+  return rules;
 }
 
 /** B's admitted ports for in-mesh callers: its target ports plus HBONE (sorted, unique). */
@@ -71,11 +90,8 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
   // One rule per direction naming every declared peer (Cilium ORs the selectors of a rule, so this
   // is the same as one rule per peer, and smaller).
   const subject = { matchLabels: ctx.selector };
-  const key = portsKey(ctx.ports);
-  const ingress: CiliumIngressRule[] | undefined =
-    callers.length > 0
-      ? [{ fromEndpoints: shared.selectors(callers), toPorts: shared.intern(`ingress:${key}`, () => ingressPorts(ctx.ports)) }]
-      : undefined;
+  const portRules = callers.length > 0 ? portRulesOf(ctx.ports, shared) : undefined;
+  const ingress: CiliumIngressRule[] | undefined = portRules ? [{ fromEndpoints: shared.selectors(callers), toPorts: portRules.toPorts }] : undefined;
   const egress: CiliumEgressRule[] | undefined = callees.length > 0 ? [{ toEndpoints: shared.selectors(callees) }] : undefined;
   // Each shape written out whole (no fields added later): one object, no reshaping.
   const description = SERVICE_POLICY_DESCRIPTION;
@@ -87,12 +103,9 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
         : { description, endpointSelector: subject, egress };
   out.push(ciliumNetworkPolicy(ctx.meta, spec));
 
-  if (callers.length > 0) {
+  if (portRules) {
     const principals: string[] = [];
     for (let i = 0; i < callers.length; i++) principals.push(shared.peer(callers[i] as (typeof callers)[number]).principal);
-    const to = shared.intern(`authz:${key}`, () => [
-      { operation: { ports: [...new Set(ctx.ports.map((p) => p.targetPort))].sort((a, b) => a - b).map(String) } },
-    ]);
     out.push(
       authorizationPolicy(ctx.meta, {
         selector: subject,
@@ -100,7 +113,7 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
         rules: [
           {
             from: [{ source: { principals } }],
-            to,
+            to: portRules.to,
           },
         ],
       }),

@@ -9,7 +9,6 @@ import {
   type ContainerPort,
   type ContainerSpec,
   type EnvVar,
-  type NamespacedMeta,
   type PodAffinityTerm,
   type PodSpec,
   type ProbeSpec,
@@ -102,7 +101,6 @@ function quantitiesOf(l: { cpu?: string | number | undefined; memory?: string | 
 /** Compile a service's workload objects (unsorted; the caller sorts). */
 export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeObject[] {
   const { name, namespace } = ctx;
-  const meta = (n: string): NamespacedMeta => (n === name ? ctx.meta : { name: n, namespace, labels: ctx.ownership });
   const volumes = ctx.declared.volumes;
   const ports = ctx.ports;
   // This runs once per service (10,000 times in bench:compile, mostly before V8 optimizes it): arrays
@@ -134,15 +132,15 @@ export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeO
 
   const out: KubeObject[] = [
     // Pods never call the Kubernetes API through Lattice (egress to it is not declarable), so no token.
-    serviceAccount(meta(name), false),
-    deployment(meta(name), {
+    serviceAccount(ctx.meta, false),
+    deployment(ctx.meta, {
       replicas: doc.spec.replicas ?? 1,
       selector: ctx.selector,
       podLabels: podLabelsOf(name, ctx.declared),
       pod,
     }),
   ];
-  if (ports.length > 0) out.push(service(meta(name), ctx.selector, ports));
+  if (ports.length > 0) out.push(service(ctx.meta, ctx.selector, ports));
   for (const v of volumes) {
     if (v.role === "consumer") continue;
     const params = v.decl.params ?? {};
@@ -151,7 +149,7 @@ export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeO
       accessMode: params.accessMode ?? "ReadWriteOnce",
     };
     if (params.storageClass !== undefined) claim.storageClass = params.storageClass;
-    out.push(persistentVolumeClaim(meta(v.claimName), claim));
+    out.push(persistentVolumeClaim(v.claimName === name ? ctx.meta : { name: v.claimName, namespace, labels: ctx.ownership }, claim));
   }
   return out;
 }

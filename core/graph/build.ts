@@ -54,10 +54,11 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
 
   const halves = new Halves();
   const volumes = new Map<string, VolumeAccumulator>();
+  const onlyServices: boolean[] = [];
   // Indexed loops on the hot path: this runs before V8 optimizes it, where for-of allocates per element.
   for (let i = 0; i < defining.length; i++) {
     const { slot, doc, source } = defining[i] as (typeof defining)[number];
-    if (doc.kind === "LatticeService") addService(doc, slot, source, slots, halves, volumes);
+    if (doc.kind === "LatticeService") onlyServices[i] = addService(doc, slot, source, slots, halves, volumes);
     else addExternal(doc, slot, source, slots, halves);
   }
   const ordered = slots.number();
@@ -96,7 +97,7 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
   const peers = new Map<LatticeService, ResolvedPeers>();
   for (let i = 0; i < defining.length; i++) {
     const { slot, doc } = defining[i] as (typeof defining)[number];
-    if (doc.kind === "LatticeService") peers.set(doc, { callees: slot.callees ?? [], callers: slot.callers ?? [] });
+    if (doc.kind === "LatticeService") peers.set(doc, { callees: slot.callees ?? [], callers: slot.callers ?? [], onlyServices: onlyServices[i] === true });
   }
   return { graph, peers };
 }
@@ -109,12 +110,15 @@ function withoutUndefined(e: MutableEdge): Edge {
   return { ...rest, ...(outbound ? { outbound } : {}), ...(inbound ? { inbound } : {}) };
 }
 
-function addService(doc: LatticeService, self: Slot, source: SourceRef, slots: Slots, halves: Halves, volumes: Map<string, VolumeAccumulator>): void {
+/** A service's declarations as halves (and volume declarations); true when all are services. */
+function addService(doc: LatticeService, self: Slot, source: SourceRef, slots: Slots, halves: Halves, volumes: Map<string, VolumeAccumulator>): boolean {
   const resources = doc.spec.resources;
-  if (!resources) return;
+  if (!resources) return true;
+  let onlyServices = true;
   for (const key in resources) {
     const r = resources[key];
     if (!r) continue;
+    if (r.type !== "service") onlyServices = false;
     if (r.type === "volume") {
       if (r.id === undefined) continue; // private: nothing to agree on
       const vk = `${self.namespace}/${r.id}`;
@@ -132,6 +136,7 @@ function addService(doc: LatticeService, self: Slot, source: SourceRef, slots: S
     else if (r.direction === "outbound") halves.add(self, target, false, false, d);
     else halves.add(target, self, false, true, d);
   }
+  return onlyServices;
 }
 
 function addExternal(doc: LatticeExternalService, self: Slot, source: SourceRef, slots: Slots, halves: Halves): void {

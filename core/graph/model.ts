@@ -27,6 +27,8 @@ export interface ResolvedPeers {
   readonly callees: readonly PeerRef[];
   /** Every service declared inbound. */
   readonly callers: readonly PeerRef[];
+  /** The document declares nothing but services (no external services, no volumes). */
+  readonly onlyServices: boolean;
 }
 
 /** A `spec.resources.<key>` entry of type service or external-service. */
