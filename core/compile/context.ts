@@ -2,11 +2,24 @@
 // declarations (read once), and the sub-objects shared between services of one compile. Compiled
 // objects share these immutable sub-objects instead of copying them (10,000 services name each other
 // 100,000 times); callers must treat compiled objects as read-only.
-import type { LabelSelector, NamespacedMeta, ServicePortSpec } from "../k8s/builders";
+import type { ContainerPort, LabelSelector, NamespacedMeta, ServicePortSpec } from "../k8s/builders";
 import type { StringMap } from "../k8s/object";
 import type { LatticeService } from "../spec";
 import { declaredBy, type Declared, type PeerRef, type ResolvedPeers } from "./declared";
 import { CILIUM_NAMESPACE_LABEL, LABELS, ownershipLabels, peerSelector, principalOf, serviceSelector } from "./identity";
+
+/** A service's ports in every form its objects use: one object per distinct `spec.service.ports`
+ * in a compile (most services of a set declare the same few). */
+export interface PortSet {
+  /** "name:port:targetPort/protocol," per port: the value, as a key. */
+  readonly key: string;
+  /** Service ports with defaults applied, in declared order. */
+  readonly service: ServicePortSpec[];
+  /** The same ports as container ports (declared on the first container). */
+  readonly container: ContainerPort[];
+  /** What the service's policies make of them, once computed (service-policy.ts). */
+  policyRules: unknown;
+}
 
 /** A peer service as policies name it. */
 export interface PeerParts {
@@ -19,7 +32,7 @@ export interface PeerParts {
 export class SharedParts {
   private readonly peers = new Map<string, PeerParts>();
   private readonly namespaces = new Map<string, StringMap>();
-  private readonly byValue = new Map<string, unknown>();
+  private readonly portSets = new Map<string, PortSet>();
 
   /** `resolved`: each service document's peers as compileAll's graph resolved them. */
   constructor(
@@ -32,15 +45,28 @@ export class SharedParts {
     return this.resolved?.get(doc);
   }
 
-  /** The value stored for `key` (a caller-built description of it), if any. */
-  interned<T>(key: string): T | undefined {
-    return this.byValue.get(key) as T | undefined;
-  }
 
-  /** Store `value` as the one object for `key`; returns it. */
-  intern<T>(key: string, value: T): T {
-    this.byValue.set(key, value);
-    return value;
+  /** The ports a service declares, shared with every service declaring the same. */
+  portSet(doc: LatticeService): PortSet {
+    const ports = doc.spec.service?.ports;
+    let key = "";
+    if (ports)
+      for (const name in ports) {
+        const p = ports[name] as NonNullable<(typeof ports)[string]>;
+        key += `${name}:${p.port}:${p.targetPort ?? p.port}/${p.protocol ?? "TCP"},`;
+      }
+    let set = this.portSets.get(key);
+    if (!set) {
+      const service = servicePortsOf(doc);
+      const container: ContainerPort[] = [];
+      for (let i = 0; i < service.length; i++) {
+        const p = service[i] as ServicePortSpec;
+        container.push({ name: p.name, containerPort: p.targetPort, protocol: p.protocol });
+      }
+      set = { key, service, container, policyRules: undefined };
+      this.portSets.set(key, set);
+    }
+    return set;
   }
 
   /** Cilium's matchLabels for "every pod of this namespace". */
@@ -99,8 +125,9 @@ export interface ServiceContext {
   /** Its pods' selector (Deployment, Service, policy subjects). */
   readonly selector: StringMap;
   readonly declared: Declared;
-  /** Its Service ports with defaults applied, in declared order. */
+  /** Its Service ports with defaults applied, in declared order (= portSet.service). */
   readonly ports: ServicePortSpec[];
+  readonly portSet: PortSet;
   readonly shared: SharedParts;
 }
 
@@ -119,6 +146,7 @@ export function servicePortsOf(doc: LatticeService): ServicePortSpec[] {
 export function serviceContext(doc: LatticeService, namespace: string, shared: SharedParts): ServiceContext {
   const name = doc.metadata.name;
   const ownership = ownershipLabels(namespace, name);
+  const portSet = shared.portSet(doc);
   return {
     name,
     namespace,
@@ -126,7 +154,8 @@ export function serviceContext(doc: LatticeService, namespace: string, shared: S
     ownership,
     selector: serviceSelector(name),
     declared: declaredBy(doc, namespace, shared.peersOf(doc)),
-    ports: servicePortsOf(doc),
+    ports: portSet.service,
+    portSet,
     shared,
   };
 }

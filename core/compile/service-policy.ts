@@ -33,19 +33,12 @@ import {
   type ServicePortSpec,
 } from "../k8s/builders";
 import type { KubeObject } from "../k8s/object";
-import type { ServiceContext } from "./context";
+import type { PortSet, ServiceContext } from "./context";
 
 const SERVICE_POLICY_DESCRIPTION = "Lattice: this service's own half of its agreements";
 
 /** The HBONE port on which ztunnel delivers in-mesh traffic to a destination pod. */
 export const HBONE_PORT = 15008;
-
-/** A key naming a list of ports by value ("8080/TCP,9090/UDP"). */
-function portsKey(ports: readonly ServicePortSpec[]): string {
-  let k = "";
-  for (let i = 0; i < ports.length; i++) k += `${(ports[i] as ServicePortSpec).targetPort}/${(ports[i] as ServicePortSpec).protocol},`;
-  return k;
-}
 
 /** What a callee's policies say about its ports: the Cilium ingress ports and the Istio `to`. */
 interface PortRules {
@@ -53,16 +46,13 @@ interface PortRules {
   readonly to: AuthorizationRule["to"];
 }
 
-/** The port rules of a list of service ports: one object per distinct list in a compile, looked up
- * once per service. */
-function portRulesOf(ports: readonly ServicePortSpec[], shared: ServiceContext["shared"]): PortRules {
-  const key = portsKey(ports);
-  let rules = shared.interned<PortRules>(key);
-  if (rules === undefined) {
-    const targets = [...new Set(ports.map((p) => p.targetPort))].sort((a, b) => a - b).map(String);
-    rules = shared.intern<PortRules>(key, { toPorts: ingressPorts(ports), to: [{ operation: { ports: targets } }] });
+/** The port rules of a service's ports: computed once per distinct port set in a compile. */
+function portRulesOf(set: PortSet): PortRules {
+  if (set.policyRules === undefined) {
+    const targets = [...new Set(set.service.map((p) => p.targetPort))].sort((a, b) => a - b).map(String);
+    set.policyRules = { toPorts: ingressPorts(set.service), to: [{ operation: { ports: targets } }] } satisfies PortRules;
   }
-  return rules;
+  return set.policyRules as PortRules;
 }
 
 /** B's admitted ports for in-mesh callers: its target ports plus HBONE (sorted, unique). */
@@ -90,7 +80,7 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
   // One rule per direction naming every declared peer (Cilium ORs the selectors of a rule, so this
   // is the same as one rule per peer, and smaller).
   const subject = { matchLabels: ctx.selector };
-  const portRules = callers.length > 0 ? portRulesOf(ctx.ports, shared) : undefined;
+  const portRules = callers.length > 0 ? portRulesOf(ctx.portSet) : undefined;
   const ingress: CiliumIngressRule[] | undefined = portRules ? [{ fromEndpoints: shared.selectors(callers), toPorts: portRules.toPorts }] : undefined;
   const egress: CiliumEgressRule[] | undefined = callees.length > 0 ? [{ toEndpoints: shared.selectors(callees) }] : undefined;
   // Each shape written out whole (no fields added later): one object, no reshaping.

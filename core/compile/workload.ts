@@ -107,11 +107,7 @@ export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeO
   // are built by push, not map/filter (mapped arrays got another elements kind in optimized code,
   // which deoptimized this function), and loops are indexed (for-of allocates an iterator and a
   // result object per element in unoptimized code).
-  const containerPorts: ContainerPort[] = [];
-  for (let i = 0; i < ports.length; i++) {
-    const p = ports[i] as ServicePortSpec;
-    containerPorts.push({ name: p.name, containerPort: p.targetPort, protocol: p.protocol });
-  }
+  const containerPorts = ctx.portSet.container;
 
   // Ports are declared on the first container: Kubernetes only uses them for naming, and a service's
   // first container is its main one by convention.
