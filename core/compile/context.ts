@@ -6,7 +6,7 @@ import type { ContainerPort, LabelSelector, NamespacedMeta, ServicePortSpec } fr
 import type { StringMap } from "../k8s/object";
 import type { LatticeService } from "../spec";
 import { declaredBy, type Declared, type PeerRef, type ResolvedPeers } from "./declared";
-import { CILIUM_NAMESPACE_LABEL, LABELS, ownershipLabels, peerSelector, principalOf, serviceSelector } from "./identity";
+import { CILIUM_NAMESPACE_LABEL, LABELS, ownershipLabels, peerSelector, principalPrefix, serviceAccountName, serviceSelector } from "./identity";
 
 /** A service's ports in every form its objects use: one object per distinct `spec.service.ports`
  * in a compile (most services of a set declare the same few). */
@@ -33,6 +33,7 @@ export class SharedParts {
   private readonly peers = new Map<string, PeerParts>();
   private readonly namespaces = new Map<string, StringMap>();
   private readonly portSets = new Map<string, PortSet>();
+  private readonly principalPrefixes = new Map<string, string>();
 
   /** `resolved`: each service document's peers as compileAll's graph resolved them. */
   constructor(
@@ -107,7 +108,10 @@ export class SharedParts {
   peer(p: PeerRef): PeerParts {
     let parts = this.peers.get(p.ref);
     if (!parts) {
-      parts = { selector: peerSelector(p.name, p.namespace), principal: principalOf(p.name, p.namespace, this.trustDomain) };
+      // principalOf, with the namespace's prefix built once (one string per principal, not four).
+      let prefix = this.principalPrefixes.get(p.namespace);
+      if (prefix === undefined) this.principalPrefixes.set(p.namespace, (prefix = principalPrefix(p.namespace, this.trustDomain)));
+      parts = { selector: peerSelector(p.name, p.namespace), principal: prefix + serviceAccountName(p.name) };
       this.peers.set(p.ref, parts);
     }
     return parts;

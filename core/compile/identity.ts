@@ -65,7 +65,12 @@ export function serviceAccountName(name: string): string {
 
 /** The SPIFFE principal (without "spiffe://") Istio gives a service's pods. */
 export function principalOf(name: string, namespace: string, trustDomain: string): string {
-  return `${trustDomain}/ns/${namespace}/sa/${serviceAccountName(name)}`;
+  return principalPrefix(namespace, trustDomain) + serviceAccountName(name);
+}
+
+/** Every principal of a namespace starts with this (a compile builds it once per namespace). */
+export function principalPrefix(namespace: string, trustDomain: string): string {
+  return `${trustDomain}/ns/${namespace}/sa/`;
 }
 
 /** "namespace/name", how services are named across the graph. */
