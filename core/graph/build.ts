@@ -74,13 +74,16 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
   };
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i] as MutableEdge;
-    const fromProblem = problem(froms[i] as Slot, "LatticeService");
-    const toProblem = problem(tos[i] as Slot, e.type === "service" ? "LatticeService" : "LatticeExternalService");
-    if (!fromProblem && !toProblem) {
+    const fromNode = (froms[i] as Slot).node;
+    const toNode = (tos[i] as Slot).node;
+    const toKind = e.type === "service" ? "LatticeService" : "LatticeExternalService";
+    if (fromNode !== undefined && fromNode.kind === "LatticeService" && toNode !== undefined && toNode.kind === toKind) {
       e.status = e.outbound && e.inbound ? "bilateral" : e.outbound ? "missing-inbound" : "missing-outbound";
       kept.push(i);
       continue;
     }
+    const fromProblem = problem(froms[i] as Slot, "LatticeService");
+    const toProblem = problem(tos[i] as Slot, toKind);
     if (e.outbound && toProblem) unknown.push({ declaration: e.outbound, target: e.to, reason: toProblem });
     if (e.inbound && fromProblem) unknown.push({ declaration: e.inbound, target: e.from, reason: fromProblem });
   }
