@@ -1,7 +1,7 @@
 // The agreement graph and explain(), from the examples and small fixtures.
 import { loadDocuments } from "../spec";
 import { loadValid } from "../testing/fixtures";
-import { buildGraph, explain, graphToDot, graphToJson, graphToMermaid, renderExplanation } from ".";
+import { analyseDocuments, buildGraph, explain, graphToDot, graphToJson, graphToMermaid, renderExplanation } from ".";
 
 const graphOf = (...paths: string[]) => buildGraph(loadValid(...paths), { defaultNamespace: "default" });
 
@@ -64,6 +64,59 @@ spec:
       "shop/stripe:shop/nobody:no LatticeService or LatticeExternalService shop/nobody in the given documents",
     ]);
     expect(g.edges).toEqual([]);
+  });
+
+  it("many peers, in any order: edges sorted, the peers compileAll reads sorted", () => {
+    // 40 callees (more than the small-sort cut-off of 32) named in a shuffled order, a caller named
+    // through an id, and an external service the hub both calls and is allowed by.
+    const names = Array.from({ length: 40 }, (_, i) => `peer-${String(i).padStart(2, "0")}`);
+    const shuffled = [...names].sort((a, b) => (a.split("").reverse().join("") < b.split("").reverse().join("") ? -1 : 1));
+    const svc = (name: string, resources: string) => `apiVersion: lattice.dev/v1alpha1
+kind: LatticeService
+metadata: {name: ${name}, namespace: mesh}
+spec:
+  containers: {main: {image: "r/${name}:1"}}
+  service: {ports: {http: {port: 80}}}
+  resources:
+${resources}`;
+    const hub = svc(
+      "hub",
+      [
+        ...shuffled.map((n) => `    ${n}: {type: service, direction: outbound}`),
+        "    pay: {type: external-service, direction: outbound}",
+        "    admin: {type: service, direction: inbound, id: peer-03}",
+      ].join("\n") + "\n",
+    );
+    const peers = names.map((n) => svc(n, "    hub: {type: service, direction: inbound}\n"));
+    const pay = `apiVersion: lattice.dev/v1alpha1
+kind: LatticeExternalService
+metadata: {name: pay, namespace: mesh}
+spec:
+  endpoints: {api: "https://pay.example.com:443"}
+  allowed_requesters: [hub]
+`;
+    const loaded = loadDocuments([{ file: "m.yaml", text: [...peers, hub, pay].join("---\n") }]);
+    expect(loaded.errors).toEqual([]);
+    const { graph, peers: resolved } = analyseDocuments(loaded.docs, { defaultNamespace: "default" });
+
+    const hubEdges = graph.edges.filter((e) => e.from === "mesh/hub");
+    expect(hubEdges.map((e) => `${e.to}:${e.type}:${e.status}`)).toEqual([
+      "mesh/pay:external-service:bilateral",
+      ...names.map((n) => `mesh/${n}:service:bilateral`),
+    ]);
+    const three = graph.edges.find((e) => e.from === "mesh/peer-03" && e.to === "mesh/hub");
+    expect(three?.inbound?.kind === "resource" && three.inbound.key).toBe("admin");
+    // Every edge, in (from, to) order.
+    const keys = graph.edges.map((e) => `${e.from} ${e.to} ${e.type === "service" ? 1 : 0}`);
+    expect(keys).toEqual([...keys].sort());
+
+    const hubDoc = loaded.docs.find((d) => d.doc.metadata.name === "hub")?.doc;
+    const hubPeers = resolved.get(hubDoc as never);
+    expect(hubPeers?.callees.map((p) => p.name)).toEqual(names);
+    expect(hubPeers?.callers.map((p) => p.name)).toEqual(["peer-03"]);
+    expect(hubPeers?.onlyServices).toBe(false);
+    const peerPeers = resolved.get(loaded.docs[0]?.doc as never);
+    expect(peerPeers).toEqual({ callees: [], callers: [expect.objectContaining({ ref: "mesh/hub" })], onlyServices: true });
   });
 
   it("volume ids with their owners and consumers (and without an owner)", () => {
