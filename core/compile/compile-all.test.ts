@@ -1,4 +1,5 @@
 // compileAll beyond the examples: options, errors stop everything, the per-kind table, names.
+import { readFileSync } from "node:fs";
 import { loadDocuments } from "../spec";
 import { loadValid, TEST_OPTIONS } from "../testing/fixtures";
 import { compileAll, compileExternal, compileService, CompileOptionsError, COMPILERS } from ".";
@@ -41,6 +42,17 @@ describe("compileAll", () => {
     const r = compileAll(load(svc("a", "x", "elsewhere: {type: service, direction: outbound, namespace: other}")), TEST_OPTIONS);
     expect(r.ok).toBe(true);
     expect(r.graph?.unknown.map((u) => u.target)).toEqual(["other/elsewhere"]);
+  });
+
+  it("names are unique per namespace: services with external services, clusters among clusters", () => {
+    const cluster = readFileSync("examples/clusters/docker.yaml", "utf8");
+    const ok = compileAll(load(cluster, svc("dev", "default", "")), TEST_OPTIONS);
+    expect(ok.ok).toBe(true); // a cluster and a service may share a name
+    const twice = compileAll(load(cluster, cluster, svc("a", "x", ""), svc("a", "x", "")), TEST_OPTIONS);
+    expect(twice.ok === false && twice.errors.map((e) => `${e.file}#${e.doc}: ${e.path}: ${e.message}`)).toEqual([
+      "f1.yaml#1: metadata.name: default/dev is already defined by f0.yaml#1 (LatticeCluster); names are unique per namespace",
+      "f3.yaml#1: metadata.name: x/a is already defined by f2.yaml#1 (LatticeService); names are unique per namespace",
+    ]);
   });
 
   it("has a compiler for every kind", () => {

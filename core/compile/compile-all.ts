@@ -10,7 +10,7 @@
 import { analyseDocuments, type Graph } from "../graph";
 import type { KubeObject } from "../k8s/object";
 import { keyOf } from "../k8s/object";
-import { formatSource, sortSpecErrors, type LatticeDocument, type LatticeKind, type SourcedDocument, type SpecError } from "../spec";
+import { formatSource, sortSpecErrors, type LatticeDocument, type LatticeKind, type SourcedDocument, type SourceRef, type SpecError } from "../spec";
 import { compileNamespaceBaseline } from "./baseline";
 import { COMPILERS, type DocumentCompiler } from "./compilers";
 import { SharedParts } from "./context";
@@ -30,30 +30,26 @@ function compareSource(a: SourcedDocument, b: SourcedDocument): number {
   return a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : a.source.doc - b.source.doc;
 }
 
-/** Names must be unique per namespace across services and external services (they share labels),
- * and per namespace among clusters. */
-function duplicateNames(docs: readonly SourcedDocument[], opts: ResolvedOptions): SpecError[] {
-  // group → namespace → name: nested maps, so no key string is built per document.
-  const first = new Map<string, Map<string, Map<string, SourcedDocument>>>();
+/** A name already defined by an earlier document of its group. */
+function duplicateName(d: SourcedDocument, ns: string, first: { readonly source: SourceRef; readonly kind: string }): SpecError {
+  return {
+    ...d.source,
+    path: "metadata.name",
+    message: `${ns}/${d.doc.metadata.name} is already defined by ${formatSource(first.source)} (${first.kind}); names are unique per namespace`,
+  };
+}
+
+/** Names must be unique per namespace among clusters (services and external services, which share
+ * labels, are checked together by the graph). */
+function duplicateClusterNames(clusters: readonly SourcedDocument[], opts: ResolvedOptions): SpecError[] {
+  const first = new Map<string, SourcedDocument>();
   const errors: SpecError[] = [];
-  for (let i = 0; i < docs.length; i++) {
-    const d = docs[i] as SourcedDocument;
+  for (const d of clusters) {
     const ns = namespaceOf(d.doc, opts.defaultNamespace);
-    const group = d.doc.kind === "LatticeCluster" ? "cluster" : "service";
-    let byNamespace = first.get(group);
-    if (!byNamespace) first.set(group, (byNamespace = new Map()));
-    let byName = byNamespace.get(ns);
-    if (!byName) byNamespace.set(ns, (byName = new Map()));
-    const prev = byName.get(d.doc.metadata.name);
-    if (!prev) {
-      byName.set(d.doc.metadata.name, d);
-      continue;
-    }
-    errors.push({
-      ...d.source,
-      path: "metadata.name",
-      message: `${ns}/${d.doc.metadata.name} is already defined by ${formatSource(prev.source)} (${prev.doc.kind}); names are unique per namespace`,
-    });
+    const k = `${ns}/${d.doc.metadata.name}`;
+    const prev = first.get(k);
+    if (prev) errors.push(duplicateName(d, ns, { source: prev.source, kind: prev.doc.kind }));
+    else first.set(k, d);
   }
   return errors;
 }
@@ -96,15 +92,21 @@ function compileOne(d: LatticeDocument, opts: ResolvedOptions, shared: SharedPar
 export function compileAll(documents: readonly SourcedDocument[], options: CompileOptions): CompileAllResult {
   const opts = resolveOptions(options);
   const docs = [...documents].sort(compareSource);
-  const { graph, peers } = analyseDocuments(docs, opts);
-  const errors = [...duplicateNames(docs, opts), ...volumeErrors(graph)];
+  const { graph, peers, defined, duplicates } = analyseDocuments(docs, opts);
+  const clusters = docs.filter((d) => d.doc.kind === "LatticeCluster");
+  const errors = [
+    ...duplicates.map(({ doc, first }) => duplicateName(doc, first.namespace, first)),
+    ...duplicateClusterNames(clusters, opts),
+    ...volumeErrors(graph),
+  ];
   if (errors.length > 0) return { ok: false, errors: sortSpecErrors(errors), graph };
 
-  // Documents in (namespace, name) order and objects collected per kind: each kind's list is then
-  // already (nearly) in output order.
-  const byName = docs
-    .map((d) => ({ d, ns: namespaceOf(d.doc, opts.defaultNamespace) }))
-    .sort((a, b) => cmp(a.ns, b.ns) || cmp(a.d.doc.metadata.name, b.d.doc.metadata.name) || compareSource(a.d, b.d));
+  // Documents in name order (services as the graph ordered them, by "namespace/name"; then
+  // clusters) and objects collected per kind: each kind's list is then usually in output order
+  // already, which sortBucket checks in one pass.
+  const nsOf = (d: SourcedDocument) => namespaceOf(d.doc, opts.defaultNamespace);
+  clusters.sort((a, b) => cmp(nsOf(a), nsOf(b)) || cmp(a.doc.metadata.name, b.doc.metadata.name) || compareSource(a, b));
+  const byName = [...defined, ...clusters].map((d) => ({ d, ns: nsOf(d) }));
   const buckets: KubeObject[][] = [];
   const collect = (o: KubeObject) => (buckets[kindRank(o.kind)] ??= []).push(o);
   const namespaces = new Set<string>();

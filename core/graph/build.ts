@@ -25,11 +25,15 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The graph, and each service document's declared peers as the graph resolved them. */
+/** The graph, and what compileAll needs besides. */
 export interface Analysis {
   readonly graph: Graph;
   /** Keyed by the document object: the peers of every LatticeService that defines a node. */
   readonly peers: ReadonlyMap<LatticeService, ResolvedPeers>;
+  /** The documents that define the nodes, in the nodes' (ref) order. */
+  readonly defined: readonly SourcedDocument[];
+  /** Services and external services whose namespace and name an earlier document took. */
+  readonly duplicates: ReadonlyArray<{ readonly doc: SourcedDocument; readonly first: GraphNode }>;
 }
 
 /** Build the graph. Documents of other kinds (clusters) are ignored; documents are taken in source
@@ -43,12 +47,18 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
   const docs = [...documents].sort((a, b) => compareSource(a.source, b.source));
   const slots = new Slots();
   const defining: Array<{ slot: Slot; doc: LatticeService | LatticeExternalService; source: SourceRef }> = [];
+  const duplicates: Array<{ doc: SourcedDocument; first: GraphNode }> = [];
   for (let i = 0; i < docs.length; i++) {
-    const { doc, source } = docs[i] as SourcedDocument;
+    const sourced = docs[i] as SourcedDocument;
+    const { doc, source } = sourced;
     if (doc.kind !== "LatticeService" && doc.kind !== "LatticeExternalService") continue;
     const slot = slots.get(doc.metadata.namespace ?? opts.defaultNamespace, doc.metadata.name);
-    if (slot.node) continue; // a duplicate: reported by compileAll
+    if (slot.node) {
+      duplicates.push({ doc: sourced, first: slot.node }); // an error in compileAll
+      continue;
+    }
     slot.node = { ref: slot.ref, namespace: slot.namespace, name: slot.name, kind: doc.kind, source };
+    slot.definedBy = sourced;
     defining.push({ slot, doc, source });
   }
 
@@ -91,9 +101,11 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
   unknown.sort((a, b) => cmp(a.declaration.by, b.declaration.by) || cmp(a.target, b.target));
   const groups: VolumeGroup[] = [...volumes.values()].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.id, b.id));
   const nodes: GraphNode[] = [];
+  const defined: SourcedDocument[] = [];
   for (let i = 0; i < ordered.length; i++) {
-    const node = (ordered[i] as Slot).node;
-    if (node) nodes.push(node);
+    const slot = ordered[i] as Slot;
+    if (slot.node) nodes.push(slot.node);
+    if (slot.definedBy) defined.push(slot.definedBy);
   }
   const graph: Graph = { nodes, edges: kept.map((i) => withoutUndefined(edges[i] as MutableEdge)), unknown, volumes: groups };
 
@@ -102,7 +114,7 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
     const { slot, doc } = defining[i] as (typeof defining)[number];
     if (doc.kind === "LatticeService") peers.set(doc, { callees: slot.callees ?? [], callers: slot.callers ?? [], onlyServices: onlyServices[i] === true });
   }
-  return { graph, peers };
+  return { graph, peers, defined, duplicates };
 }
 
 /** The edge as the Edge type describes it: a missing half is absent, not undefined. The common

@@ -1,5 +1,6 @@
 // Every service named anywhere in a set (defined, or only named by a declaration) gets one slot,
 // looked up by namespace, then name: no "namespace/name" string is built per declaration.
+import type { SourcedDocument } from "../spec";
 import type { GraphNode, PeerRef } from "./model";
 
 // Every field of a slot is set when it is created (to undefined if need be): objects of one shape
@@ -11,6 +12,8 @@ export interface Slot extends PeerRef {
   readonly namespace: string;
   readonly name: string;
   node: GraphNode | undefined;
+  /** The document that defines it (the node's), if any. */
+  definedBy: SourcedDocument | undefined;
   /** Its place in ref order (set once every slot exists). */
   order: number;
   /** The services its own document declares outbound and inbound, each once, in ref order. */
@@ -30,7 +33,7 @@ export class Slots {
     }
     let s = names.get(name);
     if (!s) {
-      s = { ref: `${namespace}/${name}`, namespace, name, node: undefined, order: 0, callees: undefined, callers: undefined };
+      s = { ref: `${namespace}/${name}`, namespace, name, node: undefined, definedBy: undefined, order: 0, callees: undefined, callers: undefined };
       names.set(name, s);
       this.all.push(s);
     }
