@@ -3,10 +3,10 @@
 // ownership), builds the agreement graph and adds one baseline per namespace. A set with any error
 // compiles to nothing.
 //
-//   documents ──► duplicate names ──► graph (analyseDocuments) ──► volume ownership ──► errors? stop
-//                                          │                                   └──► COMPILERS[kind] per doc
-//                                          └─ each service's resolved peers ───────►  + baseline per namespace
-//                                                                                     ──► sorted objects
+//   documents ──► graph (analyseDocuments) ──► duplicate names, volume ownership ──► errors? stop
+//                   │                                           └──► COMPILERS[kind] per doc
+//                   └─ each service's resolved peers ───────────────►  + baseline per namespace
+//                                                                      ──► sorted objects
 import { analyseDocuments, type Graph } from "../graph";
 import type { KubeObject } from "../k8s/object";
 import { keyOf } from "../k8s/object";
@@ -15,7 +15,7 @@ import { compileNamespaceBaseline } from "./baseline";
 import { COMPILERS, type DocumentCompiler } from "./compilers";
 import { SharedParts } from "./context";
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from "./options";
-import { kindRank } from "./order";
+import { compareWithinRank, kindRank } from "./order";
 import { namespaceOf } from "./service";
 
 export type CompileAllResult =
@@ -141,18 +141,14 @@ export function compileAll(documents: readonly SourcedDocument[], options: Compi
  * return an object whose key another one shares, if any. */
 function sortBucket(b: KubeObject[]): KubeObject | undefined {
   for (let i = 1; i < b.length; i++) {
-    const c = compareInRank(b[i - 1] as KubeObject, b[i] as KubeObject);
+    const c = compareWithinRank(b[i - 1] as KubeObject, b[i] as KubeObject);
     if (c === 0) return b[i];
     if (c > 0) {
-      b.sort(compareInRank);
-      for (let k = 1; k < b.length; k++) if (compareInRank(b[k - 1] as KubeObject, b[k] as KubeObject) === 0) return b[k];
+      b.sort(compareWithinRank);
+      for (let k = 1; k < b.length; k++) if (compareWithinRank(b[k - 1] as KubeObject, b[k] as KubeObject) === 0) return b[k];
       return undefined;
     }
   }
   return undefined;
 }
 
-/** compareObjects for two objects of the same kind rank (no rank lookups). */
-function compareInRank(a: KubeObject, b: KubeObject): number {
-  return cmp(a.kind, b.kind) || cmp(a.metadata.namespace ?? "", b.metadata.namespace ?? "") || cmp(a.metadata.name, b.metadata.name);
-}

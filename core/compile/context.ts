@@ -6,6 +6,7 @@ import type { ContainerPort, LabelSelector, NamespacedMeta, ServicePortSpec } fr
 import type { StringMap } from "../k8s/object";
 import type { LatticeService } from "../spec";
 import { declaredBy, type Declared, type PeerRef, type ResolvedPeers } from "./declared";
+import type { PortRules } from "./service-policy";
 import { CILIUM_NAMESPACE_LABEL, LABELS, ownershipLabels, peerSelector, principalPrefix, serviceAccountName, serviceSelector } from "./identity";
 
 /** A service's ports in every form its objects use: one object per distinct `spec.service.ports`
@@ -18,7 +19,7 @@ export interface PortSet {
   /** The same ports as container ports (declared on the first container). */
   readonly container: ContainerPort[];
   /** What the service's policies make of them, once computed (service-policy.ts). */
-  policyRules: unknown;
+  policyRules: PortRules | undefined;
 }
 
 /** A peer service as policies name it. */
@@ -46,9 +47,10 @@ export class SharedParts {
     return this.resolved?.get(doc);
   }
 
-
   /** The ports a service declares, shared with every service declaring the same. */
   portSet(doc: LatticeService): PortSet {
+    // The key is the ports with servicePortsOf's defaults, read straight from the document: the
+    // arrays are built only for a set not seen before.
     const ports = doc.spec.service?.ports;
     let key = "";
     if (ports)

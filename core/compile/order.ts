@@ -28,12 +28,12 @@ function cmp(a: string, b: string): number {
 
 /** Compare two objects in output order. */
 export function compareObjects(a: KubeObject, b: KubeObject): number {
-  return (
-    kindRank(a.kind) - kindRank(b.kind) ||
-    cmp(a.kind, b.kind) ||
-    cmp(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
-    cmp(a.metadata.name, b.metadata.name)
-  );
+  return kindRank(a.kind) - kindRank(b.kind) || compareWithinRank(a, b);
+}
+
+/** compareObjects for two objects of the same kind rank (no rank lookups). */
+export function compareWithinRank(a: KubeObject, b: KubeObject): number {
+  return cmp(a.kind, b.kind) || cmp(a.metadata.namespace ?? "", b.metadata.namespace ?? "") || cmp(a.metadata.name, b.metadata.name);
 }
 
 /** A sorted copy. */

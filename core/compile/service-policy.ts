@@ -41,7 +41,7 @@ const SERVICE_POLICY_DESCRIPTION = "Lattice: this service's own half of its agre
 export const HBONE_PORT = 15008;
 
 /** What a callee's policies say about its ports: the Cilium ingress ports and the Istio `to`. */
-interface PortRules {
+export interface PortRules {
   readonly toPorts: CiliumPortRule[];
   readonly to: AuthorizationRule["to"];
 }
@@ -50,9 +50,9 @@ interface PortRules {
 function portRulesOf(set: PortSet): PortRules {
   if (set.policyRules === undefined) {
     const targets = [...new Set(set.service.map((p) => p.targetPort))].sort((a, b) => a - b).map(String);
-    set.policyRules = { toPorts: ingressPorts(set.service), to: [{ operation: { ports: targets } }] } satisfies PortRules;
+    set.policyRules = { toPorts: ingressPorts(set.service), to: [{ operation: { ports: targets } }] };
   }
-  return set.policyRules as PortRules;
+  return set.policyRules;
 }
 
 /** B's admitted ports for in-mesh callers: its target ports plus HBONE (sorted, unique). */
