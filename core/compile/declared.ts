@@ -7,7 +7,7 @@
 // instead of having each service rebuild and sort "namespace/name" strings a second time.
 import type { PeerRef, ResolvedPeers } from "../graph";
 import type { LatticeService } from "../spec";
-import { egressIntentLabel } from "./identity";
+import { egressIntentLabel, refString } from "./identity";
 import { claimNameOf, volumeRole, type VolumeUse } from "./volumes";
 
 export type { PeerRef, ResolvedPeers };
@@ -23,26 +23,17 @@ export interface Declared {
   readonly volumes: readonly VolumeUse[];
 }
 
-function sortedUnique(xs: string[]): string[] {
-  xs.sort();
+/** `xs` sorted by `key`, each key once (in place). */
+function sortedUnique<T>(xs: T[], key: (x: T) => string): T[] {
+  xs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   let n = 0;
-  for (let i = 0; i < xs.length; i++) if (i === 0 || xs[i] !== xs[i - 1]) xs[n++] = xs[i] as string;
+  for (let i = 0; i < xs.length; i++) if (i === 0 || key(xs[i] as T) !== key(xs[i - 1] as T)) xs[n++] = xs[i] as T;
   xs.length = n;
   return xs;
 }
 
-function byRef(a: PeerRef, b: PeerRef): number {
-  return a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0;
-}
-
-/** Peers sorted by ref, each once. */
-function sortedPeers(xs: PeerRef[]): PeerRef[] {
-  xs.sort(byRef);
-  let n = 0;
-  for (let i = 0; i < xs.length; i++) if (i === 0 || (xs[i] as PeerRef).ref !== (xs[i - 1] as PeerRef).ref) xs[n++] = xs[i] as PeerRef;
-  xs.length = n;
-  return xs;
-}
+const refOf = (p: PeerRef) => p.ref;
+const itself = (s: string) => s;
 
 /** Read a service's declarations once. `resolved`, when given, holds its service peers as the graph
  * resolved them (the same peers, already sorted); only external services and volumes are read here,
@@ -62,7 +53,7 @@ export function declaredBy(doc: LatticeService, namespace: string, resolved?: Re
           if (resolved) break;
           const ns = r.namespace ?? namespace;
           const name = r.id ?? key;
-          (r.direction === "outbound" ? callees : callers).push({ ref: `${ns}/${name}`, namespace: ns, name });
+          (r.direction === "outbound" ? callees : callers).push({ ref: refString(ns, name), namespace: ns, name });
           break;
         }
         case "external-service":
@@ -81,9 +72,9 @@ export function declaredBy(doc: LatticeService, namespace: string, resolved?: Re
     }
   if (volumes.length > 1) volumes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return {
-    callees: resolved ? resolved.callees : sortedPeers(callees),
-    callers: resolved ? resolved.callers : sortedPeers(callers),
-    externals: externals.length > 1 ? sortedUnique(externals) : externals,
+    callees: resolved ? resolved.callees : sortedUnique(callees, refOf),
+    callers: resolved ? resolved.callers : sortedUnique(callers, refOf),
+    externals: externals.length > 1 ? sortedUnique(externals, itself) : externals,
     volumes,
   };
 }
