@@ -1,5 +1,5 @@
 # The two commands of the README, and the set-up both share. Everything a fresh clone needs is
-# installed from here: npm packages (including Node 22 itself) and the Go-built test-bed tools.
+# installed from here: npm packages (including Node 26 itself) and the Go-built test-bed tools.
 .PHONY: setup system-deps tools test demo check unit clean-tools
 
 # npm ci only when the lockfile changed since the last install.

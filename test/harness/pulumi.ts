@@ -1,6 +1,6 @@
 // Runs Pulumi stacks on the test bed through the Automation API: the CLI built by tools/build, a
 // file backend in a temp directory, the project-local PULUMI_HOME, a passphrase, no plugin
-// acquisition, and the test-bed binaries plus Node 22 first on PATH. Engine events of every
+// acquisition, and the test-bed binaries plus the project's Node first on PATH. Engine events of every
 // operation are kept for assertions.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";

@@ -9,7 +9,7 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 export const TOOLS_BIN = path.join(ROOT, ".tools", "bin");
 /** The project-local PULUMI_HOME (plugins installed by tools/build). */
 export const PULUMI_HOME = path.join(ROOT, ".tools", "pulumi-home");
-/** The project's Node 22 (installed from npm by `npm ci`). */
+/** The project's Node (26, installed from npm by `npm ci`). */
 export const NODE_BIN_DIR = path.join(ROOT, "node_modules", "node", "bin");
 
 /** The binaries of the test bed, by name. */
@@ -60,13 +60,13 @@ export function requirePulumiHome(): void {
   if (!isFile) throw new MissingToolError("the automatic-log switch (a plain file)", logs);
 }
 
-/** The node binary the project uses (Node 22); throws if `npm ci` has not run. */
+/** The node binary the project uses (Node 26); throws if `npm ci` has not run. */
 export function nodePath(): string {
   const p = path.join(NODE_BIN_DIR, "node");
   try {
     accessSync(p, constants.X_OK);
   } catch {
-    throw new MissingToolError("node (22, from the npm package `node`)", p);
+    throw new MissingToolError("node (26, from the npm package `node`)", p);
   }
   return p;
 }
