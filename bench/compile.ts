@@ -9,7 +9,8 @@
 // (parse_ms), then compiles the whole set (graph + compile + sort) and serializes every object to
 // JSON (wall_ms), in that process's first run (a cold JIT, as in `lattice render`); a second run is
 // reported as wall_ms_warm for comparison. It does so BENCH_RUNS times (default 3, fresh processes);
-// the last stdout line is one JSON object with the medians and the largest peak_rss_mib.
+// the last stdout line is one JSON object with the medians, the largest peak_rss_mib and the Node
+// version that ran them (the project's own, unless BENCH_NODE names another node binary).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -147,8 +148,11 @@ function parent(): number {
     writeFileSync(file, generateInput());
     const script = transpile();
     const pinned = existsSync("/usr/bin/taskset") || existsSync("/bin/taskset");
-    const argv = [process.execPath, "--expose-gc", script, "--child", file];
-    process.stdout.write(`node ${process.version}, ${pinned ? "pinned to one core (taskset -c 0)" : "not pinned (no taskset)"}, ${runs} run(s)\n`);
+    // BENCH_NODE runs the child on another Node (to compare runtimes on the same stretch of the machine).
+    const nodeBin = process.env.BENCH_NODE ?? process.execPath;
+    const version = spawnSync(nodeBin, ["--version"], { encoding: "utf8" }).stdout.trim();
+    const argv = [nodeBin, "--expose-gc", script, "--child", file];
+    process.stdout.write(`node ${version}, ${pinned ? "pinned to one core (taskset -c 0)" : "not pinned (no taskset)"}, ${runs} run(s)\n`);
     const results: Array<{ services: number; declarations: number; parse_ms: number; wall_ms: number; peak_rss_mib: number; wall_ms_warm: number }> = [];
     for (let i = 0; i < runs; i++) {
       const r = pinned
@@ -170,6 +174,7 @@ function parent(): number {
       wall_ms: median(results.map((r) => r.wall_ms)),
       peak_rss_mib: Math.max(...results.map((r) => r.peak_rss_mib)),
       wall_ms_warm: median(results.map((r) => r.wall_ms_warm)),
+      node: version,
     };
     process.stdout.write(JSON.stringify(summary) + "\n");
     return 0;
