@@ -1,6 +1,6 @@
 # The two commands of the README, and the set-up both share. Everything a fresh clone needs is
 # installed from here: npm packages (including Node 26 itself) and the Go-built test-bed tools.
-.PHONY: setup system-deps tools test demo check unit clean-tools
+.PHONY: setup system-deps tools test demo check unit unit-oldest clean-tools
 
 # npm ci only when the lockfile changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -22,11 +22,24 @@ system-deps:
 
 setup: system-deps node_modules/.installed tools
 
-# Static checks, then every test: unit tests and integration tests (real engine, real API servers).
-test: setup
+# The oldest Node the library declares (package.json engines), pinned with its own lockfile.
+NODE_OLDEST := tools/node-oldest/node_modules/node/bin/node
+tools/node-oldest/node_modules/.installed: tools/node-oldest/package.json tools/node-oldest/package-lock.json
+	npm ci --prefix tools/node-oldest --no-audit --no-fund
+	@touch $@
+
+# Static checks, then every test: unit tests and integration tests (real engine, real API servers)
+# on the project's Node, then the unit tests once more on the oldest Node the library supports.
+test: setup tools/node-oldest/node_modules/.installed
 	npm run --silent typecheck
 	npm run --silent lint
 	npm run --silent jest -- --ci
+	$(MAKE) --no-print-directory unit-oldest
+
+# Unit tests on the oldest supported Node (~40 s): what a Node 22 stack imports must run there.
+unit-oldest: node_modules/.installed tools/node-oldest/node_modules/.installed
+	@echo "unit tests on $$($(NODE_OLDEST) --version) (the oldest Node in package.json engines)"
+	$(NODE_OLDEST) node_modules/jest/bin/jest.js --ci --testPathIgnorePatterns /test/integration/
 
 # Unit tests only (no tools needed): the fast loop while editing.
 unit: node_modules/.installed
