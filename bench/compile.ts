@@ -142,15 +142,20 @@ function median(xs: number[]): number {
 function parent(): number {
   // Several fresh processes, medians reported (as for the upstream figures): a shared machine is noisy.
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+  // BENCH_NODE runs the child on another Node (to compare runtimes on the same stretch of the machine).
+  const nodeBin = process.env.BENCH_NODE ?? process.execPath;
+  const probe = spawnSync(nodeBin, ["--version"], { encoding: "utf8" });
+  if (probe.status !== 0) {
+    process.stderr.write(`bench:compile: cannot run ${process.env.BENCH_NODE ? `BENCH_NODE=${nodeBin}` : nodeBin} (${probe.error?.message ?? `exit ${probe.status}`})\n`);
+    return 2;
+  }
+  const version = probe.stdout.trim();
   const dir = mkdtempSync(join(tmpdir(), "lattice-bench-"));
   try {
     const file = join(dir, "services.yaml");
     writeFileSync(file, generateInput());
     const script = transpile();
     const pinned = existsSync("/usr/bin/taskset") || existsSync("/bin/taskset");
-    // BENCH_NODE runs the child on another Node (to compare runtimes on the same stretch of the machine).
-    const nodeBin = process.env.BENCH_NODE ?? process.execPath;
-    const version = spawnSync(nodeBin, ["--version"], { encoding: "utf8" }).stdout.trim();
     const argv = [nodeBin, "--expose-gc", script, "--child", file];
     process.stdout.write(`node ${version}, ${pinned ? "pinned to one core (taskset -c 0)" : "not pinned (no taskset)"}, ${runs} run(s)\n`);
     const results: Array<{ services: number; declarations: number; parse_ms: number; wall_ms: number; peak_rss_mib: number; wall_ms_warm: number }> = [];
