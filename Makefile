@@ -22,6 +22,9 @@ system-deps:
 
 setup: system-deps node_modules/.installed tools
 
+# jest's arguments for the unit tests alone (no cluster, no tools).
+UNIT_ARGS := --ci --testPathIgnorePatterns /test/integration/
+
 # The oldest Node the library declares (package.json engines), pinned with its own lockfile.
 NODE_OLDEST := tools/node-oldest/node_modules/node/bin/node
 tools/node-oldest/node_modules/.installed: tools/node-oldest/package.json tools/node-oldest/package-lock.json
@@ -39,11 +42,11 @@ test: setup
 # Unit tests on the oldest supported Node (~40 s): what a Node 22 stack imports must run there.
 unit-oldest: node_modules/.installed tools/node-oldest/node_modules/.installed
 	@echo "unit tests on $$($(NODE_OLDEST) --version) (the oldest Node in package.json engines)"
-	$(NODE_OLDEST) node_modules/jest/bin/jest.js --ci --testPathIgnorePatterns /test/integration/
+	$(NODE_OLDEST) node_modules/jest/bin/jest.js $(UNIT_ARGS)
 
 # Unit tests only (no tools needed): the fast loop while editing.
 unit: node_modules/.installed
-	npm run --silent jest -- --ci --testPathIgnorePatterns /test/integration/
+	npm run --silent jest -- $(UNIT_ARGS)
 
 # The main job on an embedded default: a local control plane, the dev stack of infra/ through the
 # engine, and a summary of what exists.
