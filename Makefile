@@ -31,11 +31,12 @@ tools/node-oldest/node_modules/.installed: tools/node-oldest/package.json tools/
 	npm ci --prefix tools/node-oldest --no-audit --no-fund
 	@touch $@
 
-# Static checks, then every test: unit tests and integration tests (real engine, real API servers)
+# Static checks (types, lint, format), then every test: unit tests and integration tests (real engine, real API servers)
 # on the project's Node, then the unit tests once more on the oldest Node the library supports.
 test: setup
 	npm run --silent typecheck
 	npm run --silent lint
+	npm run --silent format:check
 	npm run --silent jest -- --ci
 	$(MAKE) --no-print-directory unit-oldest
 

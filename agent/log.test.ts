@@ -8,13 +8,31 @@ describe("structured logs", () => {
     log.debug("hidden below info");
     expect(lines).toHaveLength(1);
     expect(lines[0]!.endsWith("\n")).toBe(true);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "info", component: "cell", msg: "stream bound", cluster: "c1", session: "s1" });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: "info",
+      component: "cell",
+      msg: "stream bound",
+      cluster: "c1",
+      session: "s1",
+    });
   });
 
   it("never write fields that hold secrets", () => {
     const log = memoryLogger();
-    log.warn("oops", { token: "lt1.secret", key: "-----BEGIN PRIVATE KEY-----", csrPem: "x", authorization: "Bearer y", cluster: "c1" });
-    expect(log.lines[0]).toMatchObject({ token: "[redacted]", key: "[redacted]", csrPem: "[redacted]", authorization: "[redacted]", cluster: "c1" });
+    log.warn("oops", {
+      token: "lt1.secret",
+      key: "-----BEGIN PRIVATE KEY-----",
+      csrPem: "x",
+      authorization: "Bearer y",
+      cluster: "c1",
+    });
+    expect(log.lines[0]).toMatchObject({
+      token: "[redacted]",
+      key: "[redacted]",
+      csrPem: "[redacted]",
+      authorization: "[redacted]",
+      cluster: "c1",
+    });
   });
 
   it("write errors as name and message", () => {

@@ -22,7 +22,8 @@ export interface Logger {
 }
 
 /** Field names whose values are never written. */
-const SECRET_FIELD = /^(token|bearer|authorization|key|privatekey|private_key|keypem|tlskey|csr|csrpem|password|secret)$/i;
+const SECRET_FIELD =
+  /^(token|bearer|authorization|key|privatekey|private_key|keypem|tlskey|csr|csrpem|password|secret)$/i;
 
 /** True for a level name. */
 export function isLevel(s: string): s is Level {
@@ -35,7 +36,12 @@ function encode(value: unknown): unknown {
 }
 
 /** A JSON-lines logger writing to `write` (stdout by default). */
-export function jsonLogger(opts: { component: string; level?: Level; write?: (line: string) => void; fields?: Fields }): Logger {
+export function jsonLogger(opts: {
+  component: string;
+  level?: Level;
+  write?: (line: string) => void;
+  fields?: Fields;
+}): Logger {
   const min = RANK[opts.level ?? "info"];
   const write = opts.write ?? ((line: string) => void process.stdout.write(line));
   const make = (base: Fields): Logger => {
@@ -59,7 +65,10 @@ export function jsonLogger(opts: { component: string; level?: Level; write?: (li
 }
 
 /** A logger that keeps its lines in memory (tests read `lines`). */
-export function memoryLogger(component = "test", level: Level = "debug"): Logger & { lines: Record<string, unknown>[] } {
+export function memoryLogger(
+  component = "test",
+  level: Level = "debug",
+): Logger & { lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const log = jsonLogger({ component, level, write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
   return Object.assign(log, { lines });

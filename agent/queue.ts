@@ -8,9 +8,22 @@
 //   const link = await readLinkStatus(parent, "c1");
 export { issueBootstrapToken, type BootstrapGrant, type IssueOptions } from "./tokens/issue";
 export {
-  enqueueCommand, waitForResult, getCommand, CommandConflictError, CommandTimeoutError,
-  type CommandBody, type CommandHandle, type CommandOutcome, type EnqueueOptions,
+  enqueueCommand,
+  waitForResult,
+  getCommand,
+  CommandConflictError,
+  CommandTimeoutError,
+  type CommandBody,
+  type CommandHandle,
+  type CommandOutcome,
+  type EnqueueOptions,
 } from "./api/commands";
 export { readLinkStatus, type LinkStatus, type LinkState } from "./api/link-status";
 export { installLinkCrds, linkCrds } from "./deploy/crds";
-export { DEFAULT_NAMESPACE, type AgentCommand, type ClusterLink, type ClusterLinkStatus, type LinkHealth } from "./api/types";
+export {
+  DEFAULT_NAMESPACE,
+  type AgentCommand,
+  type ClusterLink,
+  type ClusterLinkStatus,
+  type LinkHealth,
+} from "./api/types";

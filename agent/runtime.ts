@@ -13,7 +13,11 @@ export function parseDuration(s: string, what: string): number {
 }
 
 /** host:port → parts ("[::1]:8443" too); `defaultPort` when absent. */
-export function parseHostPort(s: string, what: string, defaultPort?: number): { host: string; port: number | undefined } {
+export function parseHostPort(
+  s: string,
+  what: string,
+  defaultPort?: number,
+): { host: string; port: number | undefined } {
   const stripped = s.replace(/^[a-z]+:\/\//, "").replace(/\/+$/, "");
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(stripped);
   if (!m) throw new Error(`${what}: "${s}" is not host[:port]`);

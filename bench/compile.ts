@@ -12,7 +12,16 @@
 // the last stdout line is one JSON object with the medians, the largest peak_rss_mib and the Node
 // version that ran them (the project's own, unless BENCH_NODE names another node binary).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 
@@ -68,7 +77,8 @@ async function child(file: string): Promise<void> {
   const t1 = performance.now();
   if (loaded.errors.length > 0) throw new Error(`bench input does not validate: ${loaded.errors[0]?.message}`);
   let declarations = 0;
-  for (const { doc } of loaded.docs) if (doc.kind === "LatticeService") declarations += Object.keys(doc.spec.resources ?? {}).length;
+  for (const { doc } of loaded.docs)
+    if (doc.kind === "LatticeService") declarations += Object.keys(doc.spec.resources ?? {}).length;
 
   /** graph + compile + sort, then every object serialized (as a provider would send it) without keeping the text. */
   const measure = () => {
@@ -81,7 +91,15 @@ async function child(file: string): Promise<void> {
     for (const o of result.objects) bytes += JSON.stringify(o).length + 1;
     const t4 = performance.now();
     const cpu = process.cpuUsage(c0);
-    return { objects: result.objects.length, edges: result.graph.edges.length, bytes, compileMs: t3 - t2, serializeMs: t4 - t3, wallMs: t4 - t2, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return {
+      objects: result.objects.length,
+      edges: result.graph.edges.length,
+      bytes,
+      compileMs: t3 - t2,
+      serializeMs: t4 - t3,
+      wallMs: t4 - t2,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
   };
   // The measured run is the first in this process, as in `lattice render` or a Pulumi program:
   // the JIT is cold. A second run follows, reported as wall_ms_warm (for comparison only).
@@ -146,7 +164,9 @@ function parent(): number {
   const nodeBin = process.env.BENCH_NODE ?? process.execPath;
   const probe = spawnSync(nodeBin, ["--version"], { encoding: "utf8" });
   if (probe.status !== 0) {
-    process.stderr.write(`bench:compile: cannot run ${process.env.BENCH_NODE ? `BENCH_NODE=${nodeBin}` : nodeBin} (${probe.error?.message ?? `exit ${probe.status}`})\n`);
+    process.stderr.write(
+      `bench:compile: cannot run ${process.env.BENCH_NODE ? `BENCH_NODE=${nodeBin}` : nodeBin} (${probe.error?.message ?? `exit ${probe.status}`})\n`,
+    );
     return 2;
   }
   const version = probe.stdout.trim();
@@ -157,8 +177,17 @@ function parent(): number {
     const script = transpile();
     const pinned = existsSync("/usr/bin/taskset") || existsSync("/bin/taskset");
     const argv = [nodeBin, "--expose-gc", script, "--child", file];
-    process.stdout.write(`node ${version}, ${pinned ? "pinned to one core (taskset -c 0)" : "not pinned (no taskset)"}, ${runs} run(s)\n`);
-    const results: Array<{ services: number; declarations: number; parse_ms: number; wall_ms: number; peak_rss_mib: number; wall_ms_warm: number }> = [];
+    process.stdout.write(
+      `node ${version}, ${pinned ? "pinned to one core (taskset -c 0)" : "not pinned (no taskset)"}, ${runs} run(s)\n`,
+    );
+    const results: Array<{
+      services: number;
+      declarations: number;
+      parse_ms: number;
+      wall_ms: number;
+      peak_rss_mib: number;
+      wall_ms_warm: number;
+    }> = [];
     for (let i = 0; i < runs; i++) {
       const r = pinned
         ? spawnSync("taskset", ["-c", "0", ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })

@@ -43,7 +43,9 @@ function meshYaml(n: number): string {
       kind: "LatticeService",
       metadata: { name: name(i), namespace: "mesh" },
       spec: {
-        containers: { main: { image: "ghcr.io/example/svc:1.0.0", resources: { requests: { cpu: "50m", memory: "64Mi" } } } },
+        containers: {
+          main: { image: "ghcr.io/example/svc:1.0.0", resources: { requests: { cpu: "50m", memory: "64Mi" } } },
+        },
         service: { ports: { http: { port: 8080 } } },
         resources,
       },
@@ -67,7 +69,8 @@ async function main(): Promise<void> {
   try {
     // Baseline: every object server-side applied in order, one request at a time.
     const t0 = Date.now();
-    for (const key of applyOrder(Object.keys(objects), objects)) await base!.client.apply(objects[key]!, { fieldManager: "kubectl" });
+    for (const key of applyOrder(Object.keys(objects), objects))
+      await base!.client.apply(objects[key]!, { fieldManager: "kubectl" });
     const baselineMs = Date.now() - t0;
     process.stderr.write(`baseline: ${Object.keys(objects).length} objects in ${seconds(baselineMs)} s\n`);
 
@@ -77,12 +80,20 @@ async function main(): Promise<void> {
       try {
         symlinkSync(path.join(PULUMI_HOME, "plugins"), path.join(home, "plugins"));
         mkdirSync(path.join(home, "logs"));
-        const again = await openStack({ stackName: "bench", stateDir, pulumiHome: home, config: stackConfig(engine!, dir) });
+        const again = await openStack({
+          stackName: "bench",
+          stateDir,
+          pulumiHome: home,
+          config: stackConfig(engine!, dir),
+        });
         const t = Date.now();
         const noop = await again.up({ parallel: PARALLEL });
         const ms = Date.now() - t;
-        process.stderr.write(`bench: no-op up with automatic logging ${JSON.stringify(noop.changes)} in ${seconds(ms)} s\n`);
-        if (Object.keys(noop.changes).some((k) => k !== "same")) throw new Error(`the up with automatic logging was not a no-op: ${JSON.stringify(noop.changes)}`);
+        process.stderr.write(
+          `bench: no-op up with automatic logging ${JSON.stringify(noop.changes)} in ${seconds(ms)} s\n`,
+        );
+        if (Object.keys(noop.changes).some((k) => k !== "same"))
+          throw new Error(`the up with automatic logging was not a no-op: ${JSON.stringify(noop.changes)}`);
         return ms;
       } finally {
         rmSync(home, { recursive: true, force: true });
@@ -92,12 +103,20 @@ async function main(): Promise<void> {
     // rewrites the whole state after every step (quadratic in the number of resources), which is
     // most of the default run's time; Pulumi Cloud journals steps instead.
     const quick = await deploy(unchecked!, dir, "bench-unchecked", { PULUMI_SKIP_CHECKPOINTS: "true" });
-    console.log(JSON.stringify({
-      services: N, parallel: PARALLEL,
-      up_s: seconds(first.upMs), baseline_s: seconds(baselineMs), ratio: Math.round((first.upMs / baselineMs) * 100) / 100, noop_s: seconds(first.noopMs),
-      up_skip_checkpoints_s: seconds(quick.upMs), ratio_skip_checkpoints: Math.round((quick.upMs / baselineMs) * 100) / 100, noop_skip_checkpoints_s: seconds(quick.noopMs),
-      noop_autolog_s: seconds(first.extraMs ?? NaN),
-    }));
+    console.log(
+      JSON.stringify({
+        services: N,
+        parallel: PARALLEL,
+        up_s: seconds(first.upMs),
+        baseline_s: seconds(baselineMs),
+        ratio: Math.round((first.upMs / baselineMs) * 100) / 100,
+        noop_s: seconds(first.noopMs),
+        up_skip_checkpoints_s: seconds(quick.upMs),
+        ratio_skip_checkpoints: Math.round((quick.upMs / baselineMs) * 100) / 100,
+        noop_skip_checkpoints_s: seconds(quick.noopMs),
+        noop_autolog_s: seconds(first.extraMs ?? NaN),
+      }),
+    );
   } finally {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
@@ -116,7 +135,11 @@ function stackConfig(cp: ControlPlane, dir: string) {
 /** A first `up` and a no-op `up` of the mesh in `dir` against one control plane; then `extra`
  * (given the state directory) while the stack still exists. */
 async function deploy(
-  cp: ControlPlane, dir: string, stackName: string, env: Record<string, string>, extra?: (stateDir: string) => Promise<number>,
+  cp: ControlPlane,
+  dir: string,
+  stackName: string,
+  env: Record<string, string>,
+  extra?: (stateDir: string) => Promise<number>,
 ): Promise<{ upMs: number; noopMs: number; extraMs?: number }> {
   const stack = await openStack({ stackName, env, config: stackConfig(cp, dir) });
   try {
@@ -128,7 +151,8 @@ async function deploy(
     const noop = await stack.up({ parallel: PARALLEL });
     const noopMs = Date.now() - t2;
     process.stderr.write(`${stackName}: no-op up ${JSON.stringify(noop.changes)} in ${seconds(noopMs)} s\n`);
-    if (Object.keys(noop.changes).some((k) => k !== "same")) throw new Error(`the second up was not a no-op: ${JSON.stringify(noop.changes)}`);
+    if (Object.keys(noop.changes).some((k) => k !== "same"))
+      throw new Error(`the second up was not a no-op: ${JSON.stringify(noop.changes)}`);
     return { upMs, noopMs, ...(extra ? { extraMs: await extra(stack.stateDir) } : {}) };
   } finally {
     await stack.dispose();

@@ -18,8 +18,13 @@ import { BUCKET_COUNT, bucketOf } from "./link-histogram";
 
 const { values: a } = parseArgs({
   options: {
-    "ca-file": { type: "string" }, "key-file": { type: "string" }, address: { type: "string" },
-    first: { type: "string" }, count: { type: "string" }, "connects-per-second": { type: "string" }, "heartbeat-ms": { type: "string" },
+    "ca-file": { type: "string" },
+    "key-file": { type: "string" },
+    address: { type: "string" },
+    first: { type: "string" },
+    count: { type: "string" },
+    "connects-per-second": { type: "string" },
+    "heartbeat-ms": { type: "string" },
   },
 });
 const out = (o: object) => process.stdout.write(JSON.stringify(o) + "\n");
@@ -27,12 +32,26 @@ const out = (o: object) => process.stdout.write(JSON.stringify(o) + "\n");
 /** Agents never execute commands here; health is fixed. */
 const host: AgentHost = {
   describe: async () => ({ agentVersion: "bench", kubernetesVersion: "v1.35.0", capabilities: ["status"] }),
-  health: async () => ({ nodesReady: 3, nodesTotal: 3, controlPlaneReady: true, machinePhases: {}, observedUnixMs: Date.now() }),
-  execute: async (cmd) => ({ commandId: cmd.id, outcome: "REJECTED", message: "benchmark agent", finishedUnixMs: Date.now() }),
+  health: async () => ({
+    nodesReady: 3,
+    nodesTotal: 3,
+    controlPlaneReady: true,
+    machinePhases: {},
+    observedUnixMs: Date.now(),
+  }),
+  execute: async (cmd) => ({
+    commandId: cmd.id,
+    outcome: "REJECTED",
+    message: "benchmark agent",
+    finishedUnixMs: Date.now(),
+  }),
 };
 
 async function main(): Promise<void> {
-  const ca = await CertificateAuthority.fromPem(readFileSync(a["ca-file"]!, "utf8"), readFileSync(a["key-file"]!, "utf8"));
+  const ca = await CertificateAuthority.fromPem(
+    readFileSync(a["ca-file"]!, "utf8"),
+    readFileSync(a["key-file"]!, "utf8"),
+  );
   const first = Number(a.first);
   const count = Number(a.count);
   const heartbeatMs = Number(a["heartbeat-ms"] ?? 1000);
@@ -45,7 +64,14 @@ async function main(): Promise<void> {
     const keys = await generateKeyPair();
     const cluster = `bench-${first + i}`;
     const issued = await ca.issueAgent(keys.publicKey, cluster);
-    identities.push({ cluster, ca: ca.certPem, cert: issued.pem, key: await privateKeyPem(keys.privateKey), notBefore: new Date(), notAfter: issued.notAfter });
+    identities.push({
+      cluster,
+      ca: ca.certPem,
+      cert: issued.pem,
+      key: await privateKeyPem(keys.privateKey),
+      notBefore: new Date(),
+      notAfter: issued.notAfter,
+    });
   }
   const certMs = Date.now() - t0;
 
@@ -58,26 +84,37 @@ async function main(): Promise<void> {
   let disconnects = 0;
   let connected = 0;
   const reasons = new Map<string, number>();
-  const agents = identities.map((id) => new LinkAgent({
-    cluster: id.cluster, address: a.address!, serverName: "lattice-cell", identity: id, host, journal: new MemoryJournal(), log,
-    heartbeatIntervalMs: heartbeatMs, healthIntervalMs: 3600_000, backoff: { baseMs: 1000, maxMs: 10_000 },
-    onConnected: () => void connected++,
-    onDisconnected: (reason) => {
-      connected--;
-      if (measuring) disconnects++;
-      const key = reason.replace(/\d+/g, "N").slice(0, 80);
-      reasons.set(key, (reasons.get(key) ?? 0) + 1);
-    },
-    // A heartbeat belongs to the window it was sent in; its answer may come after the window.
-    onHeartbeatSent: (at) => {
-      if (at >= windowStart && at < windowEnd) sent++;
-    },
-    onHeartbeatRtt: (ms, at) => {
-      if (at < windowStart || at >= windowEnd) return;
-      answered++;
-      hist[bucketOf(ms)]!++;
-    },
-  }));
+  const agents = identities.map(
+    (id) =>
+      new LinkAgent({
+        cluster: id.cluster,
+        address: a.address!,
+        serverName: "lattice-cell",
+        identity: id,
+        host,
+        journal: new MemoryJournal(),
+        log,
+        heartbeatIntervalMs: heartbeatMs,
+        healthIntervalMs: 3600_000,
+        backoff: { baseMs: 1000, maxMs: 10_000 },
+        onConnected: () => void connected++,
+        onDisconnected: (reason) => {
+          connected--;
+          if (measuring) disconnects++;
+          const key = reason.replace(/\d+/g, "N").slice(0, 80);
+          reasons.set(key, (reasons.get(key) ?? 0) + 1);
+        },
+        // A heartbeat belongs to the window it was sent in; its answer may come after the window.
+        onHeartbeatSent: (at) => {
+          if (at >= windowStart && at < windowEnd) sent++;
+        },
+        onHeartbeatRtt: (ms, at) => {
+          if (at < windowStart || at >= windowEnd) return;
+          answered++;
+          hist[bucketOf(ms)]!++;
+        },
+      }),
+  );
 
   // Ramp: a steady rate of new TLS connections instead of all at once.
   const rate = Number(a["connects-per-second"] ?? 100);
@@ -89,7 +126,14 @@ async function main(): Promise<void> {
   }
   const deadline = Date.now() + 120_000;
   while (connected < count && Date.now() < deadline) await sleep(100);
-  out({ type: "ready", connected, count, certMs, connectMs: Date.now() - started, disconnectReasons: Object.fromEntries(reasons) });
+  out({
+    type: "ready",
+    connected,
+    count,
+    certMs,
+    connectMs: Date.now() - started,
+    disconnectReasons: Object.fromEntries(reasons),
+  });
 
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, arg] = line.trim().split(/\s+/);
@@ -107,7 +151,17 @@ async function main(): Promise<void> {
       hist.forEach((n, i) => {
         if (n) sparse[i] = n;
       });
-      out({ type: "result", sent, answered, lost: sent - answered, disconnects, notConnected, histogram: sparse, rssMiB: Math.round(process.memoryUsage().rss / 1048576), disconnectReasons: Object.fromEntries(reasons) });
+      out({
+        type: "result",
+        sent,
+        answered,
+        lost: sent - answered,
+        disconnects,
+        notConnected,
+        histogram: sparse,
+        rssMiB: Math.round(process.memoryUsage().rss / 1048576),
+        disconnectReasons: Object.fromEntries(reasons),
+      });
     } else if (cmd === "stop") {
       await Promise.all(agents.map((ag) => ag.stop()));
       process.exit(0);

@@ -37,22 +37,40 @@ const AGENTS_PER_WORKER = 2500;
 
 const { values: f } = parseArgs({
   options: {
-    agents: { type: "string", default: "1000" }, duration: { type: "string", default: "30s" }, workers: { type: "string" },
-    "connects-per-second": { type: "string", default: "400" }, heartbeat: { type: "string", default: "1s" },
-    "cell-runtime": { type: "string", default: "js" }, "cell-node-options": { type: "string", default: "" },
+    agents: { type: "string", default: "1000" },
+    duration: { type: "string", default: "30s" },
+    workers: { type: "string" },
+    "connects-per-second": { type: "string", default: "400" },
+    heartbeat: { type: "string", default: "1s" },
+    "cell-runtime": { type: "string", default: "js" },
+    "cell-node-options": { type: "string", default: "" },
     settle: { type: "string", default: "5m" },
   },
 });
 const say = (s: string) => process.stdout.write(`# ${s}\n`);
 
-interface WorkerResult { sent: number; answered: number; lost: number; disconnects: number; notConnected: number; histogram: Record<string, number>; rssMiB: number }
-interface Worker { proc: ChildProcess; next(type: string): Promise<Record<string, unknown>> }
+interface WorkerResult {
+  sent: number;
+  answered: number;
+  lost: number;
+  disconnects: number;
+  notConnected: number;
+  histogram: Record<string, number>;
+  rssMiB: number;
+}
+interface Worker {
+  proc: ChildProcess;
+  next(type: string): Promise<Record<string, unknown>>;
+}
 
 /** Compiled code finds its packages through NODE_PATH (it lives outside the repository). */
 const NODE_ENV_FOR_BUILD = { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") };
 
 function startWorker(build: string, args: string[]): Worker {
-  const proc = spawn(nodePath(), [path.join(build, "bench", "link-agents.js"), ...args], { stdio: ["pipe", "pipe", "inherit"], env: NODE_ENV_FOR_BUILD });
+  const proc = spawn(nodePath(), [path.join(build, "bench", "link-agents.js"), ...args], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: NODE_ENV_FOR_BUILD,
+  });
   const waiting = new Map<string, (v: Record<string, unknown>) => void>();
   const early = new Map<string, Record<string, unknown>>();
   createInterface({ input: proc.stdout! }).on("line", (line) => {
@@ -68,7 +86,9 @@ function startWorker(build: string, args: string[]): Worker {
       w(msg);
     } else early.set(String(msg.type), msg);
   });
-  const exited = new Promise<never>((_, reject) => proc.once("exit", (code) => reject(new Error(`worker exited with ${code}`))));
+  const exited = new Promise<never>((_, reject) =>
+    proc.once("exit", (code) => reject(new Error(`worker exited with ${code}`))),
+  );
   exited.catch(() => undefined);
   return {
     proc,
@@ -115,9 +135,15 @@ async function main(): Promise<void> {
   const heartbeatMs = parseDuration(f.heartbeat!, "--heartbeat");
   const workers = Math.max(1, Number(f.workers ?? Math.ceil(agents / AGENTS_PER_WORKER)));
   const rate = Number(f["connects-per-second"]);
-  if (!(agents > 0 && durationMs >= 1000 && workers <= agents)) throw new Error("want --agents > 0, --duration >= 1s, --workers <= agents");
-  say(`${agents} agents in ${workers} worker process(es), heartbeat ${heartbeatMs} ms, ${durationMs} ms measured, ${os.cpus().length} CPUs, ` +
-    `cell runtime ${f["cell-runtime"]}${f["cell-node-options"] ? ` (${f["cell-node-options"]})` : ""}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  if (!(agents > 0 && durationMs >= 1000 && workers <= agents))
+    throw new Error("want --agents > 0, --duration >= 1s, --workers <= agents");
+  say(
+    `${agents} agents in ${workers} worker process(es), heartbeat ${heartbeatMs} ms, ${durationMs} ms measured, ${os.cpus().length} CPUs, ` +
+      `cell runtime ${f["cell-runtime"]}${f["cell-node-options"] ? ` (${f["cell-node-options"]})` : ""}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}`,
+  );
 
   const dir = mkdtempSync(path.join(os.tmpdir(), "lattice-bench-link-"));
   const procs: ChildProcess[] = [];
@@ -127,28 +153,64 @@ async function main(): Promise<void> {
     const parent = await startControlPlane({ name: "bench-parent", controllerManager: false });
     await installLinkCrds(parent.client);
     await loadOrCreateCa(parent.client, DEFAULT_NAMESPACE);
-    const caSecret = await parent.client.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace: DEFAULT_NAMESPACE, name: CA_SECRET_NAME });
+    const caSecret = await parent.client.get<SecretObject>({
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: DEFAULT_NAMESPACE,
+      name: CA_SECRET_NAME,
+    });
     const caFile = path.join(dir, "ca.crt");
     const keyFile = path.join(dir, "ca.key");
     writeFileSync(caFile, Buffer.from(caSecret.data!["tls.crt"]!, "base64"));
     writeFileSync(keyFile, Buffer.from(caSecret.data!["tls.key"]!, "base64"), { mode: 0o600 });
 
     const build = path.join(dir, "build");
-    execFileSync(path.join(ROOT, "agent", "deploy", "build-js.sh"), [build, "bench/link-agents.ts"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(path.join(ROOT, "agent", "deploy", "build-js.sh"), [build, "bench/link-agents.ts"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     const cellLog = path.join(dir, "cell.log");
     const cellArgs = [
-      "cell", "--kubeconfig", parent.kubeconfigPath, "--listen", "127.0.0.1:0", "--bootstrap-listen", "127.0.0.1:0", "--advertise", "127.0.0.1",
-      "--heartbeat-interval", `${heartbeatMs}ms`, "--stats-interval", "10s",
+      "cell",
+      "--kubeconfig",
+      parent.kubeconfigPath,
+      "--listen",
+      "127.0.0.1:0",
+      "--bootstrap-listen",
+      "127.0.0.1:0",
+      "--advertise",
+      "127.0.0.1",
+      "--heartbeat-interval",
+      `${heartbeatMs}ms`,
+      "--stats-interval",
+      "10s",
     ];
     const nodeOptions = f["cell-node-options"] ? f["cell-node-options"].split(/\s+/) : [];
-    const cell = f["cell-runtime"] === "ts-node"
-      ? startProcess("cell", path.join(ROOT, "bin", "lattice"), cellArgs, cellLog, { ...process.env, NODE_OPTIONS: nodeOptions.join(" ") })
-      : startProcess("cell", nodePath(), [...nodeOptions, path.join(build, "cli", "main.js"), ...cellArgs], cellLog, NODE_ENV_FOR_BUILD);
+    const cell =
+      f["cell-runtime"] === "ts-node"
+        ? startProcess("cell", path.join(ROOT, "bin", "lattice"), cellArgs, cellLog, {
+            ...process.env,
+            NODE_OPTIONS: nodeOptions.join(" "),
+          })
+        : startProcess(
+            "cell",
+            nodePath(),
+            [...nodeOptions, path.join(build, "cli", "main.js"), ...cellArgs],
+            cellLog,
+            NODE_ENV_FOR_BUILD,
+          );
     let ready: { grpcPort: number } | undefined;
     for (let i = 0; i < 600 && !ready; i++) {
       await sleep(100);
       if (!cell.isRunning()) throw new Error(`cell exited:\n${tail(cellLog)}`);
-      ready = readFileSync(cellLog, "utf8").split("\n").map((l) => { try { return JSON.parse(l) as { msg?: string; grpcPort: number }; } catch { return undefined; } })
+      ready = readFileSync(cellLog, "utf8")
+        .split("\n")
+        .map((l) => {
+          try {
+            return JSON.parse(l) as { msg?: string; grpcPort: number };
+          } catch {
+            return undefined;
+          }
+        })
         .find((l) => l?.msg === "cell ready");
     }
     if (!ready) throw new Error(`cell not ready:\n${tail(cellLog)}`);
@@ -157,8 +219,22 @@ async function main(): Promise<void> {
     const ws: Worker[] = [];
     for (let w = 0, first = 0; w < workers; w++) {
       const count = Math.floor(agents / workers) + (w < agents % workers ? 1 : 0);
-      const worker = startWorker(build, ["--ca-file", caFile, "--key-file", keyFile, "--address", `127.0.0.1:${ready.grpcPort}`,
-        "--first", String(first), "--count", String(count), "--connects-per-second", String(Math.max(1, rate / workers)), "--heartbeat-ms", String(heartbeatMs)]);
+      const worker = startWorker(build, [
+        "--ca-file",
+        caFile,
+        "--key-file",
+        keyFile,
+        "--address",
+        `127.0.0.1:${ready.grpcPort}`,
+        "--first",
+        String(first),
+        "--count",
+        String(count),
+        "--connects-per-second",
+        String(Math.max(1, rate / workers)),
+        "--heartbeat-ms",
+        String(heartbeatMs),
+      ]);
       procs.push(worker.proc);
       ws.push(worker);
       first += count;
@@ -166,18 +242,28 @@ async function main(): Promise<void> {
     // Every real cluster's ClusterLink exists before its agent connects (issueBootstrapToken creates
     // it), so the cell's first status write is one write, not create + write. Same here.
     const links = Array.from({ length: agents }, (_, i) => `bench-${i}`);
-    const created = Promise.all(Array.from({ length: 8 }, async () => {
-      for (let name = links.pop(); name; name = links.pop()) {
-        await parent.client.create({ apiVersion: LINK_API_VERSION, kind: "ClusterLink", metadata: { name, namespace: DEFAULT_NAMESPACE }, spec: { cluster: name } })
-          .catch(() => undefined);
-      }
-    }));
+    const created = Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let name = links.pop(); name; name = links.pop()) {
+          await parent.client
+            .create({
+              apiVersion: LINK_API_VERSION,
+              kind: "ClusterLink",
+              metadata: { name, namespace: DEFAULT_NAMESPACE },
+              spec: { cluster: name },
+            })
+            .catch(() => undefined);
+        }
+      }),
+    );
     const readies = await Promise.all(ws.map((w) => w.next("ready")));
     await created;
     const connected = readies.reduce((n, r) => n + Number(r.connected), 0);
     const reasons = readies.map((r) => JSON.stringify(r.disconnectReasons)).filter((r) => r !== "{}");
     if (reasons.length) say(`streams lost while connecting: ${reasons.join(" ")}`);
-    say(`connected ${connected}/${agents}; certificates ${Math.max(...readies.map((r) => Number(r.certMs)))} ms, connecting ${Math.max(...readies.map((r) => Number(r.connectMs)))} ms; cell RSS ${rssMiB(cell.pid)} MiB`);
+    say(
+      `connected ${connected}/${agents}; certificates ${Math.max(...readies.map((r) => Number(r.certMs)))} ms, connecting ${Math.max(...readies.map((r) => Number(r.connectMs)))} ms; cell RSS ${rssMiB(cell.pid)} MiB`,
+    );
 
     await sleep(2000); // let the last connections settle (first health reports, status writes start)
     const settleBy = Date.now() + parseDuration(f.settle!, "--settle");
@@ -194,7 +280,11 @@ async function main(): Promise<void> {
       }
       await sleep(2000);
     }
-    const watched = [["cell", cell.pid], ...ws.map((w, i) => [`worker${i}`, w.proc.pid!]), ...parent.processes.map((p) => [p.name.split("/").pop()!, p.pid])] as [string, number][];
+    const watched = [
+      ["cell", cell.pid],
+      ...ws.map((w, i) => [`worker${i}`, w.proc.pid!]),
+      ...parent.processes.map((p) => [p.name.split("/").pop()!, p.pid]),
+    ] as [string, number][];
     const cpuBefore = watched.map(([, pid]) => cpuSeconds(pid));
     const windowStarted = Date.now();
     for (const w of ws) w.proc.stdin!.write(`measure ${durationMs}\n`);
@@ -203,7 +293,9 @@ async function main(): Promise<void> {
     const results = (await Promise.all(ws.map((w) => w.next("result")))) as unknown as WorkerResult[];
     clearInterval(sampler);
     const elapsed = (Date.now() - windowStarted) / 1000;
-    say(`CPU during the window: ${watched.map(([name, pid], i) => `${name} ${Math.round(((cpuSeconds(pid) - cpuBefore[i]!) / elapsed) * 100)}%`).join(", ")}`);
+    say(
+      `CPU during the window: ${watched.map(([name, pid], i) => `${name} ${Math.round(((cpuSeconds(pid) - cpuBefore[i]!) / elapsed) * 100)}%`).join(", ")}`,
+    );
     const cellRss = rssMiB(cell.pid);
     const hist = new Map<number, number>();
     let answered = 0;
@@ -213,29 +305,57 @@ async function main(): Promise<void> {
     }
     const sum = (k: keyof WorkerResult) => results.reduce((n, r) => n + Number(r[k]), 0);
     const errors = sum("lost") + sum("disconnects") + sum("notConnected");
-    const withStatus = await parent.client.list<{ apiVersion: string; kind: string; metadata: { name: string }; status?: { connected?: boolean } }>(
-      LINK_API_VERSION, "ClusterLink", { namespace: DEFAULT_NAMESPACE }).then((l) => l.filter((x) => x.status?.connected).length, () => -1);
-    say(`heartbeats: ${sum("sent")} sent, ${answered} answered, ${sum("lost")} lost; ${sum("disconnects")} streams lost; ${sum("notConnected")} agents not connected`);
-    say(`cell RSS ${cellRss} MiB now, ${peakDuring} MiB peak sampled in the window, ${rssMiB(cell.pid, "VmHWM")} MiB high-water mark; worker RSS ${results.map((r) => r.rssMiB).join("/")} MiB`);
-    say(`ClusterLinks reporting connected so far: ${withStatus} (status writes are rate-limited; they trail a connect storm)`);
+    const withStatus = await parent.client
+      .list<{ apiVersion: string; kind: string; metadata: { name: string }; status?: { connected?: boolean } }>(
+        LINK_API_VERSION,
+        "ClusterLink",
+        { namespace: DEFAULT_NAMESPACE },
+      )
+      .then(
+        (l) => l.filter((x) => x.status?.connected).length,
+        () => -1,
+      );
+    say(
+      `heartbeats: ${sum("sent")} sent, ${answered} answered, ${sum("lost")} lost; ${sum("disconnects")} streams lost; ${sum("notConnected")} agents not connected`,
+    );
+    say(
+      `cell RSS ${cellRss} MiB now, ${peakDuring} MiB peak sampled in the window, ${rssMiB(cell.pid, "VmHWM")} MiB high-water mark; worker RSS ${results.map((r) => r.rssMiB).join("/")} MiB`,
+    );
+    say(
+      `ClusterLinks reporting connected so far: ${withStatus} (status writes are rate-limited; they trail a connect storm)`,
+    );
 
     const cellMessages = new Map<string, number>();
     for (const line of readFileSync(cellLog, "utf8").split("\n")) {
       const m = /"level":"(\w+)".*?"msg":"([^"]+)"/.exec(line);
-      if (m && m[2] !== "stream bound" && m[2] !== "cell stats") cellMessages.set(`${m[1]}: ${m[2]}`, (cellMessages.get(`${m[1]}: ${m[2]}`) ?? 0) + 1);
+      if (m && m[2] !== "stream bound" && m[2] !== "cell stats")
+        cellMessages.set(`${m[1]}: ${m[2]}`, (cellMessages.get(`${m[1]}: ${m[2]}`) ?? 0) + 1);
     }
     say(`cell log (other than "stream bound"): ${JSON.stringify(Object.fromEntries(cellMessages))}`);
-    const statLines = readFileSync(cellLog, "utf8").split("\n").filter((l) => l.includes('"cell stats"')).slice(-4);
+    const statLines = readFileSync(cellLog, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"cell stats"'))
+      .slice(-4);
     for (const l of statLines) say(`cell stats: ${l.replace(/^.*"msg":"cell stats",/, "{")}`);
     for (const w of ws) w.proc.stdin!.write("stop\n");
     await Promise.all(ws.map((w) => new Promise((r) => (w.proc.exitCode !== null ? r(null) : w.proc.once("exit", r)))));
     await cell.stop();
     const changes = pacerChanges(cellLog);
-    const inForce = [changes.filter((c) => c.at <= windowStarted).at(-1)?.intervalMs ?? heartbeatMs, ...changes.filter((c) => c.at > windowStarted).map((c) => c.intervalMs)];
-    process.stdout.write(JSON.stringify({
-      agents, p50_ms: percentile(hist, 0.5), p99_ms: percentile(hist, 0.99), cell_rss_mib: cellRss, errors,
-      heartbeats_per_s: Math.round(sum("sent") / (durationMs / 1000)), max_interval_ms: Math.max(...inForce),
-    }) + "\n");
+    const inForce = [
+      changes.filter((c) => c.at <= windowStarted).at(-1)?.intervalMs ?? heartbeatMs,
+      ...changes.filter((c) => c.at > windowStarted).map((c) => c.intervalMs),
+    ];
+    process.stdout.write(
+      JSON.stringify({
+        agents,
+        p50_ms: percentile(hist, 0.5),
+        p99_ms: percentile(hist, 0.99),
+        cell_rss_mib: cellRss,
+        errors,
+        heartbeats_per_s: Math.round(sum("sent") / (durationMs / 1000)),
+        max_interval_ms: Math.max(...inForce),
+      }) + "\n",
+    );
   } finally {
     killAll();
     await stopAll();

@@ -3,7 +3,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** An error the CLI prints as one line (no stack) and exits with. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
     this.name = "CliError";
   }

@@ -10,7 +10,12 @@ async function capture(argv: string[]) {
   let out = "";
   let err = "";
   const code = await render(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err, docs: parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string } }) };
+  return {
+    code,
+    out,
+    err,
+    docs: parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string } }),
+  };
 }
 
 const CA = join(REPO_ROOT, "core/cluster/__golden__/parent-ca.crt");
@@ -31,17 +36,35 @@ describe("lattice render of LatticeCluster documents", () => {
   });
 
   it("writes the parent's endpoint and CA with --parent-endpoint and --parent-ca-file", async () => {
-    const r = await capture(["-f", example("docker.yaml"), "--parent-endpoint", "https://cell.example.com:8443", "--parent-ca-file", CA]);
+    const r = await capture([
+      "-f",
+      example("docker.yaml"),
+      "--parent-endpoint",
+      "https://cell.example.com:8443",
+      "--parent-ca-file",
+      CA,
+    ]);
     expect([r.code, r.err]).toEqual([0, ""]);
     expect(r.out).toContain("https://cell.example.com:8443");
     expect(r.out).toContain("BEGIN CERTIFICATE");
   });
 
   it("refuses one flag without the other, an unreadable CA file and a plain-http endpoint", async () => {
-    await expect(capture(["-f", example("docker.yaml"), "--parent-endpoint", "https://cell:8443"])).rejects.toThrow(/go together/);
-    await expect(capture(["-f", example("docker.yaml"), "--parent-endpoint", "https://cell:8443", "--parent-ca-file", "/nonexistent/ca.crt"])).rejects.toThrow(CliError);
-    await expect(capture(["-f", example("docker.yaml"), "--parent-endpoint", "http://cell:8443", "--parent-ca-file", CA])).rejects.toThrow(
-      /render: compile option cluster: parent\.bootstrapUrl/,
+    await expect(capture(["-f", example("docker.yaml"), "--parent-endpoint", "https://cell:8443"])).rejects.toThrow(
+      /go together/,
     );
+    await expect(
+      capture([
+        "-f",
+        example("docker.yaml"),
+        "--parent-endpoint",
+        "https://cell:8443",
+        "--parent-ca-file",
+        "/nonexistent/ca.crt",
+      ]),
+    ).rejects.toThrow(CliError);
+    await expect(
+      capture(["-f", example("docker.yaml"), "--parent-endpoint", "http://cell:8443", "--parent-ca-file", CA]),
+    ).rejects.toThrow(/render: compile option cluster: parent\.bootstrapUrl/);
   });
 });

@@ -17,11 +17,15 @@ export const PARENT_FLAGS_HELP = `  --parent-endpoint URL    the cell's bootstra
                            the <cluster>-lattice-bootstrap Secret)`;
 
 /** Cluster compile options from the flags; CliError when only one is given or the file is unreadable. */
-export function clusterOptionsFromFlags(command: string, values: { "parent-endpoint"?: string; "parent-ca-file"?: string }): ClusterCompileOptions | undefined {
+export function clusterOptionsFromFlags(
+  command: string,
+  values: { "parent-endpoint"?: string; "parent-ca-file"?: string },
+): ClusterCompileOptions | undefined {
   const url = values["parent-endpoint"];
   const caFile = values["parent-ca-file"];
   if (url === undefined && caFile === undefined) return undefined;
-  if (url === undefined || caFile === undefined) throw new CliError(`${command}: --parent-endpoint and --parent-ca-file go together`);
+  if (url === undefined || caFile === undefined)
+    throw new CliError(`${command}: --parent-endpoint and --parent-ca-file go together`);
   let caPem: string;
   try {
     caPem = readFileSync(caFile, "utf8");

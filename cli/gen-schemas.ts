@@ -6,7 +6,8 @@ import { renderJsonSchemas } from "../core/spec";
 const dir = resolve(__dirname, "..", "schemas");
 mkdirSync(dir, { recursive: true });
 const files = renderJsonSchemas();
-for (const stale of readdirSync(dir).filter((f) => f.endsWith(".schema.json") && !files.some((x) => x.file === f))) rmSync(join(dir, stale));
+for (const stale of readdirSync(dir).filter((f) => f.endsWith(".schema.json") && !files.some((x) => x.file === f)))
+  rmSync(join(dir, stale));
 for (const { file, content } of files) {
   writeFileSync(join(dir, file), content);
   process.stdout.write(`wrote schemas/${file}\n`);

@@ -7,14 +7,38 @@ export type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   // Each command adds its row here: name → summary and a lazy import of cli/commands/<name>.ts.
-  render: { summary: "compile Lattice documents and print every object (offline)", load: async () => (await import("./commands/render")).run },
-  graph: { summary: "print the agreement graph of Lattice documents (offline)", load: async () => (await import("./commands/graph")).run },
-  explain: { summary: "explain whether one service may reach another (offline)", load: async () => (await import("./commands/explain")).run },
-  preview: { summary: "preview a stack of the Lattice program; report changed documents and one-sided agreements", load: async () => (await import("./commands/stack")).preview },
-  up: { summary: "preview, then deploy a stack of the Lattice program (Automation API)", load: async () => (await import("./commands/stack")).up },
-  destroy: { summary: "destroy a stack of the Lattice program (Automation API)", load: async () => (await import("./commands/stack")).destroy },
-  cell: { summary: "run the cell: the parent's end of the agent links (gRPC mTLS + bootstrap endpoint)", load: async () => (await import("./commands/cell")).run },
-  agent: { summary: "run a child's agent (or 'agent bootstrap' to redeem a token first)", load: async () => (await import("./commands/agent")).run },
+  render: {
+    summary: "compile Lattice documents and print every object (offline)",
+    load: async () => (await import("./commands/render")).run,
+  },
+  graph: {
+    summary: "print the agreement graph of Lattice documents (offline)",
+    load: async () => (await import("./commands/graph")).run,
+  },
+  explain: {
+    summary: "explain whether one service may reach another (offline)",
+    load: async () => (await import("./commands/explain")).run,
+  },
+  preview: {
+    summary: "preview a stack of the Lattice program; report changed documents and one-sided agreements",
+    load: async () => (await import("./commands/stack")).preview,
+  },
+  up: {
+    summary: "preview, then deploy a stack of the Lattice program (Automation API)",
+    load: async () => (await import("./commands/stack")).up,
+  },
+  destroy: {
+    summary: "destroy a stack of the Lattice program (Automation API)",
+    load: async () => (await import("./commands/stack")).destroy,
+  },
+  cell: {
+    summary: "run the cell: the parent's end of the agent links (gRPC mTLS + bootstrap endpoint)",
+    load: async () => (await import("./commands/cell")).run,
+  },
+  agent: {
+    summary: "run a child's agent (or 'agent bootstrap' to redeem a token first)",
+    load: async () => (await import("./commands/agent")).run,
+  },
 };
 
 function usage(): string {

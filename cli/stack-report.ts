@@ -19,7 +19,13 @@ export function changedDocuments(events: readonly EngineEvent[]): Record<string,
   for (const e of events) {
     const m = e.resourcePreEvent?.metadata;
     if (!m || !/^pulumi-nodejs:dynamic\/lattice:/.test(m.type) || m.op === "same") continue;
-    const keys = [...new Set(DOCUMENT_INPUTS.flatMap((input) => changedKeys(documentsIn(m.old?.inputs, input), documentsIn(m.new?.inputs, input))))].sort();
+    const keys = [
+      ...new Set(
+        DOCUMENT_INPUTS.flatMap((input) =>
+          changedKeys(documentsIn(m.old?.inputs, input), documentsIn(m.new?.inputs, input)),
+        ),
+      ),
+    ].sort();
     if (keys.length) out[m.urn.split("::").pop()!] = keys;
   }
   return out;

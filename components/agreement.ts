@@ -17,7 +17,12 @@ export function documentOf<K extends "LatticeService" | "LatticeExternalService"
   component: string,
   args: { name?: string; namespace?: string; spec: unknown },
 ): DocumentOf<K> {
-  const value = { apiVersion: "lattice.dev/v1alpha1", kind, metadata: { name: args.name ?? component, ...(args.namespace ? { namespace: args.namespace } : {}) }, spec: args.spec };
+  const value = {
+    apiVersion: "lattice.dev/v1alpha1",
+    kind,
+    metadata: { name: args.name ?? component, ...(args.namespace ? { namespace: args.namespace } : {}) },
+    spec: args.spec,
+  };
   const v = validateDocument(value, { file: `${kind} ${component}`, doc: 1 }, kind);
   if (!v.ok) throw new LatticeSpecError(v.errors, `${kind} ${component}`);
   return v.value;
@@ -50,20 +55,31 @@ export interface Half {
 /** Deploy membership, then policies (waiting for `after`), as children of `parent`. */
 export function deployHalf(parent: pulumi.ComponentResource, name: string, a: HalfArgs): Half {
   const ref = `${a.namespace}/${a.doc.metadata.name}`;
-  const membership = new LatticeMembership(`${name}-declarations`, {
-    kubeconfig: a.kubeconfig,
-    namespace: a.namespace,
-    baseline: compileNamespaceBaseline(a.namespace, resolveOptions({ trustDomain: a.trustDomain, defaultNamespace: a.namespace })),
-    record: compileDeclarationRecord(a.doc, a.namespace),
-    recordManager: fieldManagerOf("declarations", a.namespace, a.doc.metadata.name),
-  }, { parent });
-  const policy = new LatticePolicy(`${name}-policy`, {
-    kubeconfig: a.kubeconfig,
-    self: ref,
-    fieldManager: fieldManagerOf("policy", a.namespace, a.doc.metadata.name),
-    objects: a.policies,
-    waitFor: withFirst(membership, a.after),
-  }, { parent });
+  const membership = new LatticeMembership(
+    `${name}-declarations`,
+    {
+      kubeconfig: a.kubeconfig,
+      namespace: a.namespace,
+      baseline: compileNamespaceBaseline(
+        a.namespace,
+        resolveOptions({ trustDomain: a.trustDomain, defaultNamespace: a.namespace }),
+      ),
+      record: compileDeclarationRecord(a.doc, a.namespace),
+      recordManager: fieldManagerOf("declarations", a.namespace, a.doc.metadata.name),
+    },
+    { parent },
+  );
+  const policy = new LatticePolicy(
+    `${name}-policy`,
+    {
+      kubeconfig: a.kubeconfig,
+      self: ref,
+      fieldManager: fieldManagerOf("policy", a.namespace, a.doc.metadata.name),
+      objects: a.policies,
+      waitFor: withFirst(membership, a.after),
+    },
+    { parent },
+  );
   return {
     membership,
     policy,

@@ -35,8 +35,15 @@ export interface LatticeClusterArgs {
 }
 
 /** Validate component args as a LatticeCluster document (throws LatticeSpecError). */
-export function clusterDocument(name: string, args: Pick<LatticeClusterArgs, "clusterName" | "namespace" | "spec">): ClusterDocument {
-  return documentOf("LatticeCluster", name, { ...(args.clusterName ? { name: args.clusterName } : {}), ...(args.namespace ? { namespace: args.namespace } : {}), spec: args.spec });
+export function clusterDocument(
+  name: string,
+  args: Pick<LatticeClusterArgs, "clusterName" | "namespace" | "spec">,
+): ClusterDocument {
+  return documentOf("LatticeCluster", name, {
+    ...(args.clusterName ? { name: args.clusterName } : {}),
+    ...(args.namespace ? { namespace: args.namespace } : {}),
+    spec: args.spec,
+  });
 }
 
 /** The Secret a cluster's spec takes its cloud credentials from, if any. */
@@ -80,31 +87,57 @@ export class LatticeCluster extends pulumi.ComponentResource {
     const dependsOn: pulumi.Resource[] = [];
     const secretName = credentialsSecretOf(doc);
     if (args.credentials && secretName) {
-      const provider = args.parent.provider ?? new k8s.Provider(`${name}-parent`, { kubeconfig: pulumi.secret(args.parent.kubeconfig) }, { parent: this });
-      dependsOn.push(new k8s.core.v1.Secret(`${name}-credentials`, {
-        metadata: { name: secretName, namespace, labels: { "app.kubernetes.io/managed-by": "lattice", "lattice.dev/cluster": doc.metadata.name } },
-        stringData: pulumi.secret(args.credentials),
-      }, { parent: this, provider }));
+      const provider =
+        args.parent.provider ??
+        new k8s.Provider(`${name}-parent`, { kubeconfig: pulumi.secret(args.parent.kubeconfig) }, { parent: this });
+      dependsOn.push(
+        new k8s.core.v1.Secret(
+          `${name}-credentials`,
+          {
+            metadata: {
+              name: secretName,
+              namespace,
+              labels: { "app.kubernetes.io/managed-by": "lattice", "lattice.dev/cluster": doc.metadata.name },
+            },
+            stringData: pulumi.secret(args.credentials),
+          },
+          { parent: this, provider },
+        ),
+      );
     } else if (args.credentials) {
-      throw new pulumi.RunError(`LatticeCluster ${name}: credentials were given, but the ${clusterProvider(doc).provider} provider takes none`);
+      throw new pulumi.RunError(
+        `LatticeCluster ${name}: credentials were given, but the ${clusterProvider(doc).provider} provider takes none`,
+      );
     }
 
-    const cluster = new ProvisionedCluster(`${name}-capi`, {
-      kubeconfig: args.parent.kubeconfig,
-      name: doc.metadata.name,
-      namespace,
-      fieldManager: `lattice.cluster.${namespace}.${doc.metadata.name}`,
-      manifests,
-      desired: { controlPlane: doc.spec.nodes.controlPlane.replicas, workers },
-      timeoutSeconds: args.timeoutSeconds ?? 1800,
-      ...(args.linkNamespace ? { linkNamespace: args.linkNamespace } : {}),
-    }, { parent: this, dependsOn });
+    const cluster = new ProvisionedCluster(
+      `${name}-capi`,
+      {
+        kubeconfig: args.parent.kubeconfig,
+        name: doc.metadata.name,
+        namespace,
+        fieldManager: `lattice.cluster.${namespace}.${doc.metadata.name}`,
+        manifests,
+        desired: { controlPlane: doc.spec.nodes.controlPlane.replicas, workers },
+        timeoutSeconds: args.timeoutSeconds ?? 1800,
+        ...(args.linkNamespace ? { linkNamespace: args.linkNamespace } : {}),
+      },
+      { parent: this, dependsOn },
+    );
 
     this.phase = cluster.phase;
     this.controlPlaneEndpoint = cluster.controlPlaneEndpoint;
     this.kubeconfig = pulumi.secret(cluster.childKubeconfig);
     this.agent = cluster.agent;
-    this.machines = pulumi.all([cluster.machinesReady, cluster.machinesTotal]).apply(([ready, total]) => ({ ready, total }));
-    this.registerOutputs({ phase: this.phase, controlPlaneEndpoint: this.controlPlaneEndpoint, kubeconfig: this.kubeconfig, agent: this.agent, machines: this.machines });
+    this.machines = pulumi
+      .all([cluster.machinesReady, cluster.machinesTotal])
+      .apply(([ready, total]) => ({ ready, total }));
+    this.registerOutputs({
+      phase: this.phase,
+      controlPlaneEndpoint: this.controlPlaneEndpoint,
+      kubeconfig: this.kubeconfig,
+      agent: this.agent,
+      machines: this.machines,
+    });
   }
 }

@@ -5,8 +5,13 @@ import { formatSpecError, type SpecError } from "../core/spec";
 
 /** The spec errors of a component's args or of YAML files; nothing was created. */
 export class LatticeSpecError extends pulumi.RunError {
-  constructor(readonly errors: readonly SpecError[], context: string) {
-    super(`${context}: ${errors.length} problem${errors.length === 1 ? "" : "s"}, nothing was deployed:\n${errors.map((e) => "  " + formatSpecError(e)).join("\n")}`);
+  constructor(
+    readonly errors: readonly SpecError[],
+    context: string,
+  ) {
+    super(
+      `${context}: ${errors.length} problem${errors.length === 1 ? "" : "s"}, nothing was deployed:\n${errors.map((e) => "  " + formatSpecError(e)).join("\n")}`,
+    );
     this.name = "LatticeSpecError";
   }
 }

@@ -26,8 +26,15 @@ export interface LatticeExternalServiceArgs extends ClusterTarget, Pick<MeshSett
 }
 
 /** Validate component args as a LatticeExternalService document (throws LatticeSpecError). */
-export function externalServiceDocument(name: string, args: Pick<LatticeExternalServiceArgs, "serviceName" | "namespace" | "spec">): ExternalDocument {
-  return documentOf("LatticeExternalService", name, { ...(args.serviceName ? { name: args.serviceName } : {}), ...(args.namespace ? { namespace: args.namespace } : {}), spec: args.spec });
+export function externalServiceDocument(
+  name: string,
+  args: Pick<LatticeExternalServiceArgs, "serviceName" | "namespace" | "spec">,
+): ExternalDocument {
+  return documentOf("LatticeExternalService", name, {
+    ...(args.serviceName ? { name: args.serviceName } : {}),
+    ...(args.namespace ? { namespace: args.namespace } : {}),
+    spec: args.spec,
+  });
 }
 
 /** An external endpoint and the services allowed to reach it. */
@@ -46,12 +53,24 @@ export class LatticeExternalService extends pulumi.ComponentResource {
     const trustDomain = resolveMesh(args).trustDomain;
     this.ref = `${namespace}/${doc.metadata.name}`;
     const policies = compileExternal(doc, { trustDomain, defaultNamespace: namespace }).policies;
-    const half = deployHalf(this, name, { kubeconfig: args.kubeconfig, namespace, trustDomain, doc, policies, ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}) });
+    const half = deployHalf(this, name, {
+      kubeconfig: args.kubeconfig,
+      namespace,
+      trustDomain,
+      doc,
+      policies,
+      ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}),
+    });
     this.declarations = half.membership;
 
     this.endpoints = pulumi.output({ ...doc.spec.endpoints });
     this.policyDocuments = half.policyDocuments;
     this.oneSided = half.oneSided;
-    this.registerOutputs({ ref: this.ref, endpoints: this.endpoints, policyDocuments: this.policyDocuments, oneSided: this.oneSided });
+    this.registerOutputs({
+      ref: this.ref,
+      endpoints: this.endpoints,
+      policyDocuments: this.policyDocuments,
+      oneSided: this.oneSided,
+    });
   }
 }

@@ -43,7 +43,10 @@ export function fromYaml(args: LatticeYamlArgs, opts?: pulumi.ComponentResourceO
   const baseDir = args.baseDir ?? process.cwd();
   let sources;
   try {
-    sources = readYamlSources(args.paths.map((p) => path.resolve(baseDir, p)), baseDir);
+    sources = readYamlSources(
+      args.paths.map((p) => path.resolve(baseDir, p)),
+      baseDir,
+    );
   } catch (e) {
     throw new pulumi.RunError(`Lattice YAML: ${(e as Error).message}`);
   }
@@ -68,8 +71,14 @@ export function fromYaml(args: LatticeYamlArgs, opts?: pulumi.ComponentResourceO
     // Component names are the documents' refs ("shop/api"), shortened to the name in "default".
     const name = namespace === "default" ? doc.metadata.name : `${namespace}/${doc.metadata.name}`;
     const base = { ...common, serviceName: doc.metadata.name, namespace };
-    if (doc.kind === "LatticeService") services[`${namespace}/${doc.metadata.name}`] = new LatticeService(name, { ...base, spec: doc.spec }, opts);
-    else if (doc.kind === "LatticeExternalService") externalServices[`${namespace}/${doc.metadata.name}`] = new LatticeExternalService(name, { ...base, spec: doc.spec }, opts);
+    if (doc.kind === "LatticeService")
+      services[`${namespace}/${doc.metadata.name}`] = new LatticeService(name, { ...base, spec: doc.spec }, opts);
+    else if (doc.kind === "LatticeExternalService")
+      externalServices[`${namespace}/${doc.metadata.name}`] = new LatticeExternalService(
+        name,
+        { ...base, spec: doc.spec },
+        opts,
+      );
   }
   const records = [...Object.values(services), ...Object.values(externalServices)].map((c) => c.declarations);
   release(records.length ? [new LatticeBarrier(barrierName(), { ...opts, dependsOn: records })] : []);

@@ -39,8 +39,15 @@ export interface LatticeServiceArgs extends ClusterTarget, MeshSettings {
 }
 
 /** Validate component args as a LatticeService document; throws LatticeSpecError with every problem. */
-export function serviceDocument(name: string, args: Pick<LatticeServiceArgs, "serviceName" | "namespace" | "spec">): LatticeServiceDocument {
-  return documentOf("LatticeService", name, { ...(args.serviceName ? { name: args.serviceName } : {}), ...(args.namespace ? { namespace: args.namespace } : {}), spec: args.spec });
+export function serviceDocument(
+  name: string,
+  args: Pick<LatticeServiceArgs, "serviceName" | "namespace" | "spec">,
+): LatticeServiceDocument {
+  return documentOf("LatticeService", name, {
+    ...(args.serviceName ? { name: args.serviceName } : {}),
+    ...(args.namespace ? { namespace: args.namespace } : {}),
+    spec: args.spec,
+  });
 }
 
 /** A Lattice service: workload, identity and its half of every agreement. */
@@ -67,11 +74,22 @@ export class LatticeService extends pulumi.ComponentResource {
     const compileOpts = { trustDomain: mesh.trustDomain, defaultNamespace: namespace };
     const compiled = compileService(doc, compileOpts);
     this.ref = `${namespace}/${doc.metadata.name}`;
-    const half = deployHalf(this, name, { kubeconfig: args.kubeconfig, namespace, trustDomain: mesh.trustDomain, doc, policies: compiled.policies, ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}) });
+    const half = deployHalf(this, name, {
+      kubeconfig: args.kubeconfig,
+      namespace,
+      trustDomain: mesh.trustDomain,
+      doc,
+      policies: compiled.policies,
+      ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}),
+    });
     this.declarations = half.membership;
 
     const provider: k8s.Provider = workloadProvider(name, args, this);
-    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, { parent: this, provider, dependsOn: [half.membership] });
+    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, {
+      parent: this,
+      provider,
+      dependsOn: [half.membership],
+    });
 
     this.serviceAccount = pulumi.output(serviceAccountName(doc.metadata.name));
     this.principal = pulumi.output(principalOf(mesh.trustDomain, namespace, serviceAccountName(doc.metadata.name)));
@@ -92,5 +110,9 @@ export class LatticeService extends pulumi.ComponentResource {
 function endpointsOf(workload: readonly KubeObject[]): string[] {
   return workload
     .filter((o) => o.kind === "Service")
-    .flatMap((o) => ((o.spec as { ports?: { port: number }[] }).ports ?? []).map((p) => `${o.metadata.name}.${o.metadata.namespace}.svc:${p.port}`));
+    .flatMap((o) =>
+      ((o.spec as { ports?: { port: number }[] }).ports ?? []).map(
+        (p) => `${o.metadata.name}.${o.metadata.namespace}.svc:${p.port}`,
+      ),
+    );
 }

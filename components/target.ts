@@ -16,7 +16,9 @@ export interface ClusterTarget {
 
 /** The provider to use for workloads, creating one (parented to `parent`) when none was given. */
 export function workloadProvider(name: string, target: ClusterTarget, parent: pulumi.Resource): k8s.Provider {
-  return target.provider ?? new k8s.Provider(`${name}-cluster`, { kubeconfig: pulumi.secret(target.kubeconfig) }, { parent });
+  return (
+    target.provider ?? new k8s.Provider(`${name}-cluster`, { kubeconfig: pulumi.secret(target.kubeconfig) }, { parent })
+  );
 }
 
 /** Mesh-wide settings every service of a cluster shares. */

@@ -27,9 +27,14 @@ export function createWorkload(
 ): pulumi.CustomResource[] {
   return objects.map((obj) => {
     const cls = RESOURCES[obj.kind];
-    if (!cls) throw new Error(`${component}: no @pulumi/kubernetes resource for workload kind ${obj.kind} (components/workload.ts)`);
+    if (!cls)
+      throw new Error(
+        `${component}: no @pulumi/kubernetes resource for workload kind ${obj.kind} (components/workload.ts)`,
+      );
     const suffix = obj.metadata.name === service ? "" : `-${obj.metadata.name}`;
-    const args = awaitReady ? obj : { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [SKIP_AWAIT]: "true" } } };
+    const args = awaitReady
+      ? obj
+      : { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [SKIP_AWAIT]: "true" } } };
     return new cls(`${component}-${obj.kind.toLowerCase()}${suffix}`, args as never, opts);
   });
 }

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const CORE = __dirname;
-const FORBIDDEN = /^(@pulumi\/|@grpc\/|@kubernetes\/|(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|child_process|worker_threads|cluster)$)/;
+const FORBIDDEN =
+  /^(@pulumi\/|@grpc\/|@kubernetes\/|(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|child_process|worker_threads|cluster)$)/;
 
 function sources(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir)) {

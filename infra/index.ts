@@ -12,8 +12,14 @@ const lattice = fromYaml({ kubeconfig: env.kubeconfig, paths: env.services, base
 export const agreements = graphToJson(lattice.graph);
 /** Per service: addresses, the policy documents applied and one-sided agreements found in the cluster. */
 export const services = Object.fromEntries(
-  Object.entries(lattice.services).map(([ref, s]) => [ref, { endpoints: s.endpoints, policyDocuments: s.policyDocuments, oneSided: s.oneSided }]),
+  Object.entries(lattice.services).map(([ref, s]) => [
+    ref,
+    { endpoints: s.endpoints, policyDocuments: s.policyDocuments, oneSided: s.oneSided },
+  ]),
 );
 export const externalServices = Object.fromEntries(
-  Object.entries(lattice.externalServices).map(([ref, s]) => [ref, { endpoints: s.endpoints, policyDocuments: s.policyDocuments, oneSided: s.oneSided }]),
+  Object.entries(lattice.externalServices).map(([ref, s]) => [
+    ref,
+    { endpoints: s.endpoints, policyDocuments: s.policyDocuments, oneSided: s.oneSided },
+  ]),
 );

@@ -29,8 +29,15 @@ export class KubeError extends Error {
 /** True for a 404 from the API server. */
 export const isNotFound = (e: unknown): boolean => e instanceof KubeError && e.status === 404;
 
-export interface ApplyOptions { fieldManager?: string; force?: boolean; dryRun?: boolean }
-export interface ListOptions { namespace?: string; labelSelector?: string }
+export interface ApplyOptions {
+  fieldManager?: string;
+  force?: boolean;
+  dryRun?: boolean;
+}
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+}
 export interface DeleteOptions {
   propagationPolicy?: "Foreground" | "Background" | "Orphan";
   /** Delete only if the object still has this resourceVersion (409 otherwise). */
@@ -38,7 +45,10 @@ export interface DeleteOptions {
 }
 
 /** A list result with the collection's resourceVersion (where a watch continues from). */
-export interface ListResult<T> { items: T[]; resourceVersion: string }
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+}
 
 /** One watch event. BOOKMARK carries only metadata.resourceVersion. */
 export interface WatchEvent<T extends KubeObject = KubeObject> {
@@ -87,7 +97,12 @@ export class KubeClient {
    * "retry later": priority and fairness, or a watch cache still initialising after a CRD became
    * Established) was rejected before any processing, so it is retried, honouring Retry-After.
    */
-  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.requestOnce<T>(method, path, body, contentType);
@@ -110,26 +125,39 @@ export class KubeClient {
     }
     const token = this.bearerToken();
     if (token) headers.Authorization = `Bearer ${token}`;
-    const { status, text, retryAfter } = await new Promise<{ status: number; text: string; retryAfter?: string }>((resolve, reject) => {
-      const req = https.request(url, { method, agent: this.agent, headers, timeout: 60_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({
-          status: res.statusCode ?? 0,
-          text: Buffer.concat(chunks).toString("utf8"),
-          ...(res.headers["retry-after"] ? { retryAfter: String(res.headers["retry-after"]) } : {}),
-        }));
-        res.on("error", reject);
-      });
-      req.on("timeout", () => req.destroy(new Error(`${method} ${url.href}: timed out`)));
-      req.on("error", reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
-    });
+    const { status, text, retryAfter } = await new Promise<{ status: number; text: string; retryAfter?: string }>(
+      (resolve, reject) => {
+        const req = https.request(url, { method, agent: this.agent, headers, timeout: 60_000 }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString("utf8"),
+              ...(res.headers["retry-after"] ? { retryAfter: String(res.headers["retry-after"]) } : {}),
+            }),
+          );
+          res.on("error", reject);
+        });
+        req.on("timeout", () => req.destroy(new Error(`${method} ${url.href}: timed out`)));
+        req.on("error", reject);
+        if (payload !== undefined) req.write(payload);
+        req.end();
+      },
+    );
     const parsed = text ? safeJson(text) : undefined;
     if (status >= 400) {
-      const st = (parsed ?? {}) as { reason?: string; message?: string; details?: { causes?: { field?: string; message?: string }[] } };
-      const err = new KubeError(status, st.reason ?? String(status), st.message ?? `${method} ${path}: HTTP ${status} ${text.slice(0, 200)}`, st.details?.causes ?? []);
+      const st = (parsed ?? {}) as {
+        reason?: string;
+        message?: string;
+        details?: { causes?: { field?: string; message?: string }[] };
+      };
+      const err = new KubeError(
+        status,
+        st.reason ?? String(status),
+        st.message ?? `${method} ${path}: HTTP ${status} ${text.slice(0, 200)}`,
+        st.details?.causes ?? [],
+      );
       if (retryAfter && /^\d+$/.test(retryAfter)) err.retryAfterMs = Number(retryAfter) * 1000;
       throw err;
     }
@@ -155,12 +183,20 @@ export class KubeClient {
     const key = `${apiVersion}/${kind}`;
     const known = KINDS.get(key) ?? this.discovered.get(key);
     if (known) return known;
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") as [string, string] : ["", apiVersion];
+    const [group, version] = apiVersion.includes("/") ? (apiVersion.split("/") as [string, string]) : ["", apiVersion];
     const list = await this.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>(
-      "GET", group ? `/apis/${group}/${version}` : `/api/${version}`);
+      "GET",
+      group ? `/apis/${group}/${version}` : `/api/${version}`,
+    );
     for (const r of list.resources) {
       if (r.name.includes("/")) continue; // subresources
-      this.discovered.set(`${apiVersion}/${r.kind}`, { group, version, kind: r.kind, plural: r.name, namespaced: r.namespaced });
+      this.discovered.set(`${apiVersion}/${r.kind}`, {
+        group,
+        version,
+        kind: r.kind,
+        plural: r.name,
+        namespaced: r.namespaced,
+      });
     }
     const found = this.discovered.get(key);
     if (!found) throw new KubeError(404, "NotFound", `the server has no kind ${kind} in ${apiVersion}`);
@@ -191,7 +227,11 @@ export class KubeClient {
   }
 
   /** List a kind, in one namespace or all of them, optionally by label selector. */
-  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
+  async list<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions = {},
+  ): Promise<T[]> {
     const q = opts.labelSelector ? `?labelSelector=${encodeURIComponent(opts.labelSelector)}` : "";
     const res = await this.request<{ items: T[] }>("GET", (await this.pathOf(apiVersion, kind, opts.namespace)) + q);
     // Lists omit apiVersion/kind on items; put them back so callers can treat items as objects.
@@ -199,10 +239,16 @@ export class KubeClient {
   }
 
   /** List with the collection's resourceVersion, for a watch that continues where the list ended. */
-  async listWithVersion<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+  async listWithVersion<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions = {},
+  ): Promise<ListResult<T>> {
     const q = opts.labelSelector ? `?labelSelector=${encodeURIComponent(opts.labelSelector)}` : "";
     const res = await this.request<{ items: T[]; metadata: { resourceVersion: string } }>(
-      "GET", (await this.pathOf(apiVersion, kind, opts.namespace)) + q);
+      "GET",
+      (await this.pathOf(apiVersion, kind, opts.namespace)) + q,
+    );
     return { items: res.items.map((i) => ({ ...i, apiVersion, kind })), resourceVersion: res.metadata.resourceVersion };
   }
 
@@ -211,7 +257,11 @@ export class KubeClient {
    * answers 409 Conflict when the object changed since it was read (the basis of single-use tokens).
    */
   async replace<T extends KubeObject = KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>("PUT", await this.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
+    return this.request<T>(
+      "PUT",
+      await this.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name),
+      obj,
+    );
   }
 
   /**
@@ -219,12 +269,21 @@ export class KubeClient {
    * signal aborts (resolves). An expired resourceVersion rejects with KubeError 410: re-list then.
    */
   async watch<T extends KubeObject = KubeObject>(
-    apiVersion: string, kind: string, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void,
+    apiVersion: string,
+    kind: string,
+    opts: WatchOptions,
+    onEvent: (e: WatchEvent<T>) => void,
   ): Promise<void> {
-    const q = new URLSearchParams({ watch: "true", allowWatchBookmarks: "true", timeoutSeconds: String(opts.timeoutSeconds ?? 300) });
+    const q = new URLSearchParams({
+      watch: "true",
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(opts.timeoutSeconds ?? 300),
+    });
     if (opts.labelSelector) q.set("labelSelector", opts.labelSelector);
     if (opts.resourceVersion) q.set("resourceVersion", opts.resourceVersion);
-    const url = new URL(this.access.server + (await this.pathOf(apiVersion, kind, opts.namespace)) + "?" + q.toString());
+    const url = new URL(
+      this.access.server + (await this.pathOf(apiVersion, kind, opts.namespace)) + "?" + q.toString(),
+    );
     const headers: Record<string, string> = { Accept: "application/json" };
     const token = this.bearerToken();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -236,8 +295,17 @@ export class KubeClient {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
-            const st = (safeJson(Buffer.concat(chunks).toString("utf8")) ?? {}) as { reason?: string; message?: string };
-            reject(new KubeError(res.statusCode ?? 0, st.reason ?? String(res.statusCode), st.message ?? `watch ${url.pathname}: HTTP ${res.statusCode}`));
+            const st = (safeJson(Buffer.concat(chunks).toString("utf8")) ?? {}) as {
+              reason?: string;
+              message?: string;
+            };
+            reject(
+              new KubeError(
+                res.statusCode ?? 0,
+                st.reason ?? String(res.statusCode),
+                st.message ?? `watch ${url.pathname}: HTTP ${res.statusCode}`,
+              ),
+            );
           });
           return;
         }
@@ -251,12 +319,19 @@ export class KubeClient {
             const line = buf.slice(0, nl).trim();
             buf = buf.slice(nl + 1);
             if (!line) continue;
-            const ev = safeJson(line) as { type: string; object: KubeObject & { code?: number; reason?: string; message?: string } } | undefined;
+            const ev = safeJson(line) as
+              { type: string; object: KubeObject & { code?: number; reason?: string; message?: string } } | undefined;
             if (!ev) continue;
             if (ev.type === "ERROR") {
               failed = true;
               req.destroy();
-              reject(new KubeError(ev.object.code ?? 500, ev.object.reason ?? "WatchError", ev.object.message ?? "watch error"));
+              reject(
+                new KubeError(
+                  ev.object.code ?? 500,
+                  ev.object.reason ?? "WatchError",
+                  ev.object.message ?? "watch error",
+                ),
+              );
               return;
             }
             const obj = { ...ev.object, apiVersion, kind } as T;
@@ -310,7 +385,11 @@ export class KubeClient {
   /** Delete an object; true if it existed. */
   async delete(ref: ObjectRef, opts: DeleteOptions = {}): Promise<boolean> {
     try {
-      const body: Record<string, unknown> = { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: opts.propagationPolicy ?? "Background" };
+      const body: Record<string, unknown> = {
+        kind: "DeleteOptions",
+        apiVersion: "v1",
+        propagationPolicy: opts.propagationPolicy ?? "Background",
+      };
       if (opts.resourceVersion) body.preconditions = { resourceVersion: opts.resourceVersion };
       await this.request("DELETE", await this.pathOf(ref.apiVersion, ref.kind, ref.namespace, ref.name), body);
       return true;

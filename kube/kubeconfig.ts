@@ -36,7 +36,10 @@ export function inClusterAccess(dir = IN_CLUSTER_DIR, env: NodeJS.ProcessEnv = p
   return { server, ca, tokenFile: `${dir}/token` };
 }
 
-interface NamedEntry<T> { name: string; [k: string]: T | string }
+interface NamedEntry<T> {
+  name: string;
+  [k: string]: T | string;
+}
 
 /** True when the string is kubeconfig YAML rather than a path to it. */
 export function isKubeconfigContent(s: string): boolean {
@@ -65,9 +68,13 @@ export function loadKubeconfig(pathOrContent: string, context?: string): Cluster
   const cluster = find<Record<string, unknown>>(doc.clusters, ctx.cluster, "cluster");
   const user = find<Record<string, string>>(doc.users, ctx.user, "user");
   const pem = (data: unknown, file: unknown): string | undefined =>
-    typeof data === "string" ? Buffer.from(data, "base64").toString("utf8")
-      : typeof file === "string" ? readFileSync(file, "utf8") : undefined;
-  if (typeof cluster.server !== "string") throw new Error(`kubeconfig ${source}: cluster "${ctx.cluster}" has no server`);
+    typeof data === "string"
+      ? Buffer.from(data, "base64").toString("utf8")
+      : typeof file === "string"
+        ? readFileSync(file, "utf8")
+        : undefined;
+  if (typeof cluster.server !== "string")
+    throw new Error(`kubeconfig ${source}: cluster "${ctx.cluster}" has no server`);
   const access: ClusterAccess = { server: cluster.server.replace(/\/+$/, "") };
   const ca = pem(cluster["certificate-authority-data"], cluster["certificate-authority"]);
   const cert = pem(user["client-certificate-data"], user["client-certificate"]);

@@ -27,7 +27,12 @@ function listKey(client: KubeClient, apiVersion: string, kind: string, opts: Lis
 }
 
 /** A LIST, served from a list this process made less than TTL_MS ago when there is one. */
-export function listCached(client: KubeClient, apiVersion: string, kind: string, opts: ListOptions = {}): Promise<KubeObject[]> {
+export function listCached(
+  client: KubeClient,
+  apiVersion: string,
+  kind: string,
+  opts: ListOptions = {},
+): Promise<KubeObject[]> {
   const key = listKey(client, apiVersion, kind, opts);
   const hit = lists.get(key);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.items;
@@ -40,14 +45,21 @@ export function listCached(client: KubeClient, apiVersion: string, kind: string,
 /** The live object, read from a (cached) list of its kind in its namespace; undefined when absent. */
 export async function liveObject(client: KubeClient, ref: ObjectRef): Promise<KubeObject | undefined> {
   const items = await listCached(client, ref.apiVersion, ref.kind, ref.namespace ? { namespace: ref.namespace } : {});
-  return items.find((o) => o.metadata.name === ref.name && (o.metadata.namespace ?? undefined) === (ref.namespace ?? undefined));
+  return items.find(
+    (o) => o.metadata.name === ref.name && (o.metadata.namespace ?? undefined) === (ref.namespace ?? undefined),
+  );
 }
 
 /** Record a write: cached lists that could contain the object are dropped. */
 export function written(client: KubeClient, ref: ObjectRef): void {
   for (const key of lists.keys()) {
     const [server, apiVersion, kind, namespace] = key.split("\u0000");
-    if (server === client.access.server && apiVersion === ref.apiVersion && kind === ref.kind && (namespace === "" || namespace === (ref.namespace ?? "")))
+    if (
+      server === client.access.server &&
+      apiVersion === ref.apiVersion &&
+      kind === ref.kind &&
+      (namespace === "" || namespace === (ref.namespace ?? ""))
+    )
       lists.delete(key);
   }
 }

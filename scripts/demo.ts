@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     console.error(`lattice demo: ${(e as Error).message}`);
   } finally {
     console.log("lattice demo: destroying the dev stack and stopping the control plane…");
-    await stack.stack.destroy({ onOutput: (s) => process.stdout.write(s) }).catch((e: Error) => console.error(`lattice demo: destroy failed: ${e.message}`));
+    await stack.stack
+      .destroy({ onOutput: (s) => process.stdout.write(s) })
+      .catch((e: Error) => console.error(`lattice demo: destroy failed: ${e.message}`));
     await cp.stop();
     rmSync(path.join(devDir, "kubeconfig"), { force: true });
   }

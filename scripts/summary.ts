@@ -3,8 +3,13 @@
 import { listEverything } from "../kube/inventory";
 import type { KubeClient } from "../kube/client";
 
-interface GraphJson { edges?: { from: string; to: string; type: string; status: string }[]; unknown?: { target: string; reason: string }[] }
-interface Component { oneSided?: { message: string }[] }
+interface GraphJson {
+  edges?: { from: string; to: string; type: string; status: string }[];
+  unknown?: { target: string; reason: string }[];
+}
+interface Component {
+  oneSided?: { message: string }[];
+}
 
 /** A human-readable account of what Lattice manages in the cluster, and of the agreements. */
 export async function summarizeCluster(client: KubeClient, outputs: Record<string, unknown>): Promise<string> {
@@ -16,8 +21,13 @@ export async function summarizeCluster(client: KubeClient, outputs: Record<strin
   const graph = (outputs.agreements ?? {}) as GraphJson;
   const edges = graph.edges ?? [];
   const from = Math.max(0, ...edges.map((e) => e.from.length));
-  const components = { ...(outputs.services as Record<string, Component>), ...(outputs.externalServices as Record<string, Component>) };
-  const oneSided = Object.values(components).flatMap((c) => c.oneSided ?? []).map((o) => o.message);
+  const components = {
+    ...(outputs.services as Record<string, Component>),
+    ...(outputs.externalServices as Record<string, Component>),
+  };
+  const oneSided = Object.values(components)
+    .flatMap((c) => c.oneSided ?? [])
+    .map((o) => o.message);
   return [
     `What exists in the cluster (label app.kubernetes.io/managed-by=lattice): ${rows.length} objects`,
     `  ${"KIND".padEnd(width(0))}  ${"NAMESPACE".padEnd(width(1))}  NAME`,
@@ -27,6 +37,8 @@ export async function summarizeCluster(client: KubeClient, outputs: Record<strin
     ...edges.map((e) => `  ${e.from.padEnd(from)} → ${e.to}  ${e.type}, ${e.status}`),
     ...(graph.unknown ?? []).map((u) => `  ? ${u.target}: ${u.reason}`),
     "",
-    oneSided.length ? `One-sided agreements in the cluster (traffic denied):\n${oneSided.map((m) => "  " + m).join("\n")}` : "One-sided agreements in the cluster: none",
+    oneSided.length
+      ? `One-sided agreements in the cluster (traffic denied):\n${oneSided.map((m) => "  " + m).join("\n")}`
+      : "One-sided agreements in the cluster: none",
   ].join("\n");
 }

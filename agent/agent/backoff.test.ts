@@ -3,24 +3,35 @@ import { Backoff } from "./backoff";
 
 describe("Backoff", () => {
   it("stays within [0, min(max, base·2^n)] for every draw", () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 0, max: 1_000_000 }), fc.array(fc.double({ min: 0, max: 0.999999, noNaN: true }), { minLength: 1, maxLength: 80 }),
-      (base, extra, draws) => {
-        const max = base + extra;
-        let i = 0;
-        const b = new Backoff({ baseMs: base, maxMs: max }, () => draws[i % draws.length]!);
-        for (let n = 0; n < draws.length; n++, i++) {
-          const window = Math.min(max, base * 2 ** n);
-          const d = b.next();
-          if (!(d >= 0 && d <= window && d <= max)) return false;
-        }
-        return true;
-      }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.array(fc.double({ min: 0, max: 0.999999, noNaN: true }), { minLength: 1, maxLength: 80 }),
+        (base, extra, draws) => {
+          const max = base + extra;
+          let i = 0;
+          const b = new Backoff({ baseMs: base, maxMs: max }, () => draws[i % draws.length]!);
+          for (let n = 0; n < draws.length; n++, i++) {
+            const window = Math.min(max, base * 2 ** n);
+            const d = b.next();
+            if (!(d >= 0 && d <= window && d <= max)) return false;
+          }
+          return true;
+        },
+      ),
+    );
   });
 
   it("widens exponentially to the cap, and reset starts over", () => {
     const b = new Backoff({ baseMs: 100, maxMs: 1000 }, () => 0.5);
-    expect([b.window(), (b.next(), b.window()), (b.next(), b.window()), (b.next(), b.window()), (b.next(), b.window())]).toEqual([100, 200, 400, 800, 1000]);
+    expect([
+      b.window(),
+      (b.next(), b.window()),
+      (b.next(), b.window()),
+      (b.next(), b.window()),
+      (b.next(), b.window()),
+    ]).toEqual([100, 200, 400, 800, 1000]);
     for (let k = 0; k < 100; k++) b.next();
     expect(b.window()).toBe(1000);
     b.reset();

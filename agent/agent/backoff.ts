@@ -17,8 +17,12 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 60_000 };
 export class Backoff {
   private attempt = 0;
 
-  constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF, private readonly random: () => number = Math.random) {
-    if (!(policy.baseMs > 0 && policy.maxMs >= policy.baseMs)) throw new RangeError(`backoff needs 0 < base (${policy.baseMs}) <= max (${policy.maxMs})`);
+  constructor(
+    private readonly policy: BackoffPolicy = DEFAULT_BACKOFF,
+    private readonly random: () => number = Math.random,
+  ) {
+    if (!(policy.baseMs > 0 && policy.maxMs >= policy.baseMs))
+      throw new RangeError(`backoff needs 0 < base (${policy.baseMs}) <= max (${policy.maxMs})`);
   }
 
   /** The window the next delay is drawn from. */

@@ -5,7 +5,12 @@
 import * as https from "node:https";
 import type { KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
-import { BOOTSTRAP_PATH, type BootstrapError, type BootstrapRequest, type BootstrapResponse } from "../api/bootstrap-wire";
+import {
+  BOOTSTRAP_PATH,
+  type BootstrapError,
+  type BootstrapRequest,
+  type BootstrapResponse,
+} from "../api/bootstrap-wire";
 import { generateKeyPair, privateKeyPem } from "../pki/crypto";
 import { createAgentCsr } from "../pki/csr";
 import { checkCellCertificate, CELL_SERVER_NAME } from "../protocol/identity";
@@ -17,7 +22,11 @@ import { keySecret } from "./identity";
 
 /** The endpoint refused the redemption; `code` is the endpoint's (e.g. token-used). */
 export class BootstrapRefused extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(`bootstrap refused (${status} ${code}): ${message}`);
     this.name = "BootstrapRefused";
   }
@@ -50,20 +59,28 @@ export async function redeemBootstrapToken(o: RedeemOptions): Promise<Redeemed> 
   const url = new URL(BOOTSTRAP_PATH, o.url);
   const payload = JSON.stringify(body);
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = https.request(url, {
-      method: "POST",
-      ...FIPS_TLS,
-      ca: o.caPem,
-      servername: serverName,
-      checkServerIdentity: (_host, cert) => checkCellCertificate(cert, serverName),
-      headers: { "content-type": "application/json", authorization: `Bearer ${o.token}`, "content-length": Buffer.byteLength(payload) },
-      timeout: o.timeoutMs ?? 30_000,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = https.request(
+      url,
+      {
+        method: "POST",
+        ...FIPS_TLS,
+        ca: o.caPem,
+        servername: serverName,
+        checkServerIdentity: (_host, cert) => checkCellCertificate(cert, serverName),
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${o.token}`,
+          "content-length": Buffer.byteLength(payload),
+        },
+        timeout: o.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`bootstrap endpoint ${url.origin} did not answer in time`)));
     req.on("error", reject);
     req.end(payload);
@@ -79,8 +96,13 @@ export async function redeemBootstrapToken(o: RedeemOptions): Promise<Redeemed> 
   }
   const response = JSON.parse(text) as BootstrapResponse;
   const idSecret = response.items?.find((o) => o.kind === "Secret" && o.metadata.name === IDENTITY_SECRET_NAME);
-  if (response.kind !== "List" || !idSecret) throw new BootstrapRefused(status, "bad-response", `the answer is not a List with Secret ${IDENTITY_SECRET_NAME}`);
-  return { response, identity: readIdentitySecret(idSecret as SecretObject), keyPem: await privateKeyPem(keys.privateKey) };
+  if (response.kind !== "List" || !idSecret)
+    throw new BootstrapRefused(status, "bad-response", `the answer is not a List with Secret ${IDENTITY_SECRET_NAME}`);
+  return {
+    response,
+    identity: readIdentitySecret(idSecret as SecretObject),
+    keyPem: await privateKeyPem(keys.privateKey),
+  };
 }
 
 /**
@@ -88,10 +110,20 @@ export async function redeemBootstrapToken(o: RedeemOptions): Promise<Redeemed> 
  * Secret, for an agent run elsewhere, e.g. as a process in tests) and the key Secret; server-side
  * apply with field manager lattice-bootstrap.
  */
-export async function installAgent(kube: KubeClient, r: Redeemed, opts: { applyManifests: boolean }): Promise<KubeObject[]> {
+export async function installAgent(
+  kube: KubeClient,
+  r: Redeemed,
+  opts: { applyManifests: boolean },
+): Promise<KubeObject[]> {
   const written: KubeObject[] = [];
-  const items = opts.applyManifests ? r.response.items
-    : r.response.items.filter((o) => (o.kind === "Namespace" && o.metadata.name === AGENT_NAMESPACE) || (o.kind === "Secret" && o.metadata.name === IDENTITY_SECRET_NAME));
-  for (const o of [...items, keySecret(AGENT_NAMESPACE, r.keyPem)]) written.push(await kube.apply(o, { fieldManager: "lattice-bootstrap" }));
+  const items = opts.applyManifests
+    ? r.response.items
+    : r.response.items.filter(
+        (o) =>
+          (o.kind === "Namespace" && o.metadata.name === AGENT_NAMESPACE) ||
+          (o.kind === "Secret" && o.metadata.name === IDENTITY_SECRET_NAME),
+      );
+  for (const o of [...items, keySecret(AGENT_NAMESPACE, r.keyPem)])
+    written.push(await kube.apply(o, { fieldManager: "lattice-bootstrap" }));
   return written;
 }

@@ -33,18 +33,34 @@ interface OwnerReference {
 }
 
 const objResult = (o: KubeObject | undefined, action: ObjectAction, message = ""): ObjectResult => ({
-  apiVersion: o?.apiVersion ?? "", kind: o?.kind ?? "", namespace: o?.metadata?.namespace ?? "", name: o?.metadata?.name ?? "", action, message,
+  apiVersion: o?.apiVersion ?? "",
+  kind: o?.kind ?? "",
+  namespace: o?.metadata?.namespace ?? "",
+  name: o?.metadata?.name ?? "",
+  action,
+  message,
 });
 
 /** Runs commands for one cluster. */
 export class Executor {
-  constructor(private readonly kube: KubeClient, private readonly policy: LinkPolicy, private readonly status: StatusSource) {}
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly policy: LinkPolicy,
+    private readonly status: StatusSource,
+  ) {}
 
   /** The command's result; never throws (failures are results). */
   async execute(cmd: Command__Output): Promise<CommandResult> {
-    const done = (r: Omit<CommandResult, "commandId" | "finishedUnixMs">): CommandResult => ({ ...r, commandId: cmd.id, finishedUnixMs: Date.now() });
+    const done = (r: Omit<CommandResult, "commandId" | "finishedUnixMs">): CommandResult => ({
+      ...r,
+      commandId: cmd.id,
+      finishedUnixMs: Date.now(),
+    });
     if (cmd.cluster !== this.policy.cluster) {
-      return done({ outcome: "REJECTED", message: `command is for cluster "${cmd.cluster}", this is "${this.policy.cluster}"` });
+      return done({
+        outcome: "REJECTED",
+        message: `command is for cluster "${cmd.cluster}", this is "${this.policy.cluster}"`,
+      });
     }
     try {
       switch (cmd.kind) {
@@ -56,7 +72,10 @@ export class Executor {
           return done({ outcome: "SUCCEEDED", status: await this.report() });
         case undefined:
           // A kind from a newer cell: say so, so the command does not wait forever.
-          return done({ outcome: "UNSUPPORTED", message: "this agent does not know the command's kind; upgrade the agent" });
+          return done({
+            outcome: "UNSUPPORTED",
+            message: "this agent does not know the command's kind; upgrade the agent",
+          });
         default: {
           const unreachable: never = cmd.kind;
           return unreachable;
@@ -77,10 +96,15 @@ export class Executor {
   }
 
   /** Parse, bound and police every object, then run `one` on each in order. */
-  private async objects(json: string[], one: (o: KubeObject) => Promise<ObjectResult>): Promise<Omit<CommandResult, "commandId" | "finishedUnixMs">> {
-    if (json.length > MAX_OBJECTS_PER_COMMAND) return { outcome: "REJECTED", message: `${json.length} objects; at most ${MAX_OBJECTS_PER_COMMAND} per command` };
+  private async objects(
+    json: string[],
+    one: (o: KubeObject) => Promise<ObjectResult>,
+  ): Promise<Omit<CommandResult, "commandId" | "finishedUnixMs">> {
+    if (json.length > MAX_OBJECTS_PER_COMMAND)
+      return { outcome: "REJECTED", message: `${json.length} objects; at most ${MAX_OBJECTS_PER_COMMAND} per command` };
     const bytes = json.reduce((n, s) => n + s.length, 0);
-    if (bytes > MAX_COMMAND_BYTES) return { outcome: "REJECTED", message: `${bytes} bytes of objects; at most ${MAX_COMMAND_BYTES} per command` };
+    if (bytes > MAX_COMMAND_BYTES)
+      return { outcome: "REJECTED", message: `${bytes} bytes of objects; at most ${MAX_COMMAND_BYTES} per command` };
     const objs: KubeObject[] = [];
     for (const [i, s] of json.entries()) {
       try {
@@ -93,14 +117,20 @@ export class Executor {
     if (verdicts.some((v) => !v.allowed)) {
       const objects = objs.map((o, i) => {
         const v = verdicts[i]!;
-        return v.allowed ? objResult(o, "ERROR", "not applied: another object of the command was refused") : objResult(o, "DENIED", v.reason);
+        return v.allowed
+          ? objResult(o, "ERROR", "not applied: another object of the command was refused")
+          : objResult(o, "DENIED", v.reason);
       });
       return { outcome: "REJECTED", message: "refused by the agent's policy; nothing was applied", objects };
     }
     const objects: ObjectResult[] = [];
     for (const o of objs) objects.push(await one(o));
     const failed = objects.filter((r) => r.action === "ERROR").length;
-    return { outcome: failed ? "FAILED" : "SUCCEEDED", message: failed ? `${failed} of ${objects.length} objects failed` : "", objects };
+    return {
+      outcome: failed ? "FAILED" : "SUCCEEDED",
+      message: failed ? `${failed} of ${objects.length} objects failed` : "",
+      objects,
+    };
   }
 
   private async applyOne(o: KubeObject): Promise<ObjectResult> {
@@ -124,7 +154,15 @@ export class Executor {
     }
     if (status && typeof status === "object" && obj.kind !== "Secret") {
       try {
-        await this.kube.applyStatus({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject, AGENT_FIELD_MANAGER);
+        await this.kube.applyStatus(
+          {
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+            status,
+          } as KubeObject,
+          AGENT_FIELD_MANAGER,
+        );
       } catch (e) {
         return objResult(o, "ERROR", `created, but its status could not be written: ${errorText(e)}`);
       }
@@ -139,14 +177,19 @@ export class Executor {
     const kept: OwnerReference[] = [];
     const dropped: string[] = [];
     for (const ref of meta.ownerReferences) {
-      const owner = await this.kube.getOrUndefined({ apiVersion: ref.apiVersion, kind: ref.kind, namespace: meta.namespace, name: ref.name }).catch(() => undefined);
+      const owner = await this.kube
+        .getOrUndefined({ apiVersion: ref.apiVersion, kind: ref.kind, namespace: meta.namespace, name: ref.name })
+        .catch(() => undefined);
       const uid = (owner?.metadata as { uid?: string } | undefined)?.uid;
       if (uid) kept.push({ ...ref, uid });
       else dropped.push(`${ref.kind}/${ref.name}`);
     }
     const metadata = { ...meta, ownerReferences: kept };
     if (!kept.length) delete (metadata as { ownerReferences?: unknown }).ownerReferences;
-    return { obj: { ...o, metadata }, note: dropped.length ? `owner references to ${dropped.join(", ")} dropped: not in this cluster` : "" };
+    return {
+      obj: { ...o, metadata },
+      note: dropped.length ? `owner references to ${dropped.join(", ")} dropped: not in this cluster` : "",
+    };
   }
 }
 

@@ -23,7 +23,10 @@ export async function kubernetesVersion(kube: KubeClient): Promise<string> {
 export async function collectHealth(kube: KubeClient): Promise<Health> {
   const [nodes, apiReady, machinePhases] = await Promise.all([
     kube.list<NodeObject>("v1", "Node"),
-    kube.request("GET", "/readyz").then(() => true, () => false),
+    kube.request("GET", "/readyz").then(
+      () => true,
+      () => false,
+    ),
     machinePhaseCounts(kube),
   ]);
   const ready = (n: NodeObject) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");

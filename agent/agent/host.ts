@@ -15,7 +15,12 @@ import type { Logger } from "../log";
 export class KubeAgentHost implements AgentHost {
   private readonly executor: Executor;
 
-  constructor(private readonly kube: KubeClient, private readonly namespace: string, policy: LinkPolicy, private readonly log: Logger) {
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly namespace: string,
+    policy: LinkPolicy,
+    private readonly log: Logger,
+  ) {
     this.executor = new Executor(kube, policy, {
       agentVersion: LATTICE_VERSION,
       fipsMode: getFips() === 1,

@@ -32,7 +32,8 @@ const unb64 = (s: string | undefined) => Buffer.from(s ?? "", "base64").toString
 /** The key Secret as the node (or `lattice agent bootstrap`) writes it. */
 export function keySecret(namespace: string, keyPem: string): SecretObject {
   return {
-    apiVersion: "v1", kind: "Secret",
+    apiVersion: "v1",
+    kind: "Secret",
     metadata: { name: KEY_SECRET_NAME, namespace, labels: { "app.kubernetes.io/managed-by": "lattice" } },
     type: "Opaque",
     data: { "tls.key": b64(keyPem) },
@@ -41,26 +42,53 @@ export function keySecret(namespace: string, keyPem: string): SecretObject {
 
 /** Read both Secrets; throws naming what is missing. */
 export async function loadIdentity(kube: KubeClient, namespace: string): Promise<AgentIdentity> {
-  const get = (name: string) => kube.getOrUndefined<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name });
+  const get = (name: string) =>
+    kube.getOrUndefined<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name });
   const [id, key] = await Promise.all([get(IDENTITY_SECRET_NAME), get(KEY_SECRET_NAME)]);
-  if (!id || !key) throw new Error(`no Secret ${namespace}/${id ? KEY_SECRET_NAME : IDENTITY_SECRET_NAME} in the child: bootstrap the agent first ('lattice agent bootstrap' or the node's bootstrap script)`);
+  if (!id || !key)
+    throw new Error(
+      `no Secret ${namespace}/${id ? KEY_SECRET_NAME : IDENTITY_SECRET_NAME} in the child: bootstrap the agent first ('lattice agent bootstrap' or the node's bootstrap script)`,
+    );
   const f = readIdentitySecret(id);
   const keyPem = unb64(key.data?.["tls.key"]);
   if (!keyPem) throw new Error(`Secret ${namespace}/${KEY_SECRET_NAME} has no tls.key`);
   // A renewed pair lives in the key Secret; the identity Secret's certificate is the bootstrap one.
   const cert = unb64(key.data?.["tls.crt"]) || f.certificate;
   return {
-    cert, key: keyPem, ca: f.caBundle, cluster: f.cluster, capiNamespace: f.capiNamespace,
-    parentAddress: f.parentAddress, serverName: f.serverName, ...validityOf(cert),
+    cert,
+    key: keyPem,
+    ca: f.caBundle,
+    cluster: f.cluster,
+    capiNamespace: f.capiNamespace,
+    parentAddress: f.parentAddress,
+    serverName: f.serverName,
+    ...validityOf(cert),
   };
 }
 
 /** Store a renewed key and certificate together (then refresh the identity Secret's copy). */
-export async function saveRenewedCertificate(kube: KubeClient, namespace: string, cert: string, key: string): Promise<void> {
-  await kube.apply({
-    apiVersion: "v1", kind: "Secret", metadata: { name: KEY_SECRET_NAME, namespace }, data: { "tls.key": b64(key), "tls.crt": b64(cert) },
-  }, { fieldManager: AGENT_FIELD_MANAGER, force: true });
-  await kube.apply({
-    apiVersion: "v1", kind: "Secret", metadata: { name: IDENTITY_SECRET_NAME, namespace }, data: { "tls.crt": b64(cert) },
-  }, { fieldManager: AGENT_FIELD_MANAGER, force: true });
+export async function saveRenewedCertificate(
+  kube: KubeClient,
+  namespace: string,
+  cert: string,
+  key: string,
+): Promise<void> {
+  await kube.apply(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: KEY_SECRET_NAME, namespace },
+      data: { "tls.key": b64(key), "tls.crt": b64(cert) },
+    },
+    { fieldManager: AGENT_FIELD_MANAGER, force: true },
+  );
+  await kube.apply(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: IDENTITY_SECRET_NAME, namespace },
+      data: { "tls.crt": b64(cert) },
+    },
+    { fieldManager: AGENT_FIELD_MANAGER, force: true },
+  );
 }

@@ -30,7 +30,14 @@ describe("command journal", () => {
 
   it("bounds the size of a stored result", async () => {
     const j = new MemoryJournal();
-    const objects = Array.from({ length: 400 }, (_, i) => ({ apiVersion: "v1", kind: "Secret", namespace: "d", name: `s${i}`, action: "APPLIED" as const, message: "x".repeat(40) }));
+    const objects = Array.from({ length: 400 }, (_, i) => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: "d",
+      name: `s${i}`,
+      action: "APPLIED" as const,
+      message: "x".repeat(40),
+    }));
     await j.finish("big", result("big", { objects }));
     const kept = j.get("big")!.result;
     expect(kept.objects).toEqual([]);

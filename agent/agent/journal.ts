@@ -70,14 +70,19 @@ export class MemoryJournal implements CommandJournal {
   }
 
   unacknowledged(): CommandResult[] {
-    return [...this.entries.values()].filter((e) => !e.acked).sort((a, b) => a.finishedAt - b.finishedAt).map((e) => e.result);
+    return [...this.entries.values()]
+      .filter((e) => !e.acked)
+      .sort((a, b) => a.finishedAt - b.finishedAt)
+      .map((e) => e.result);
   }
 
   protected async persist(): Promise<void> {}
 
   private evict(): void {
     if (this.entries.size <= JOURNAL_CAPACITY) return;
-    const order = [...this.entries.entries()].sort(([, a], [, b]) => Number(b.acked) - Number(a.acked) || a.finishedAt - b.finishedAt);
+    const order = [...this.entries.entries()].sort(
+      ([, a], [, b]) => Number(b.acked) - Number(a.acked) || a.finishedAt - b.finishedAt,
+    );
     for (const [id] of order.slice(0, this.entries.size - JOURNAL_CAPACITY)) this.entries.delete(id);
   }
 }
@@ -86,13 +91,20 @@ export class MemoryJournal implements CommandJournal {
 export class ConfigMapJournal extends MemoryJournal {
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly kube: KubeClient, private readonly namespace: string) {
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly namespace: string,
+  ) {
     super();
   }
 
   override async load(): Promise<void> {
-    const cm = await this.kube.getOrUndefined<{ apiVersion: string; kind: string; metadata: { name: string }; data?: Record<string, string> }>(
-      { apiVersion: "v1", kind: "ConfigMap", namespace: this.namespace, name: JOURNAL_CONFIGMAP_NAME });
+    const cm = await this.kube.getOrUndefined<{
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string };
+      data?: Record<string, string>;
+    }>({ apiVersion: "v1", kind: "ConfigMap", namespace: this.namespace, name: JOURNAL_CONFIGMAP_NAME });
     for (const [id, text] of Object.entries(cm?.data ?? {})) {
       try {
         this.entries.set(id, JSON.parse(text) as JournalEntry);
@@ -105,11 +117,25 @@ export class ConfigMapJournal extends MemoryJournal {
   /** Writes run one after the other; each writes the whole journal (server-side apply prunes dropped keys). */
   protected override persist(): Promise<void> {
     const data = Object.fromEntries([...this.entries].map(([id, e]) => [id, JSON.stringify(e)]));
-    const next = this.writing.catch(() => undefined).then(() => this.kube.apply({
-      apiVersion: "v1", kind: "ConfigMap",
-      metadata: { name: JOURNAL_CONFIGMAP_NAME, namespace: this.namespace, labels: { "app.kubernetes.io/managed-by": "lattice" } },
-      data,
-    }, { fieldManager: AGENT_FIELD_MANAGER }).then(() => undefined));
+    const next = this.writing
+      .catch(() => undefined)
+      .then(() =>
+        this.kube
+          .apply(
+            {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              metadata: {
+                name: JOURNAL_CONFIGMAP_NAME,
+                namespace: this.namespace,
+                labels: { "app.kubernetes.io/managed-by": "lattice" },
+              },
+              data,
+            },
+            { fieldManager: AGENT_FIELD_MANAGER },
+          )
+          .then(() => undefined),
+      );
     this.writing = next;
     return next;
   }
@@ -118,5 +144,9 @@ export class ConfigMapJournal extends MemoryJournal {
 function bound(r: CommandResult): CommandResult {
   if (JSON.stringify(r).length <= MAX_ENTRY_BYTES) return r;
   const n = r.objects?.length ?? 0;
-  return { ...r, objects: [], message: `${r.message ?? ""} (per-object detail of ${n} objects dropped: too large to keep)`.trim() };
+  return {
+    ...r,
+    objects: [],
+    message: `${r.message ?? ""} (per-object detail of ${n} objects dropped: too large to keep)`.trim(),
+  };
 }

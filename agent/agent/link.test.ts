@@ -21,8 +21,9 @@ interface ServerCall {
   on(ev: "data", f: (m: Msg) => void): void;
   on(ev: string, f: () => void): void;
 }
-const V2 = grpc.loadPackageDefinition(protoLoader.loadSync(path.join(__dirname, "..", "protocol", "testdata", "agent_v2.proto"), LOADER_OPTIONS)) as unknown as
-  { lattice: { agent: { v1: { Link: { service: grpc.ServiceDefinition } } } } };
+const V2 = grpc.loadPackageDefinition(
+  protoLoader.loadSync(path.join(__dirname, "..", "protocol", "testdata", "agent_v2.proto"), LOADER_OPTIONS),
+) as unknown as { lattice: { agent: { v1: { Link: { service: grpc.ServiceDefinition } } } } };
 
 /** A cell whose behaviour per connection is a script; records every message per connection. */
 async function scriptedCell(pki: TestPki, script: (call: ServerCall, conn: number, got: Msg[]) => void) {
@@ -38,11 +39,14 @@ async function scriptedCell(pki: TestPki, script: (call: ServerCall, conn: numbe
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", new LinkServerCredentials(pki.serving), (e, p) => (e ? reject(e) : resolve(p))));
+    server.bindAsync("127.0.0.1:0", new LinkServerCredentials(pki.serving), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   return { port, connections, stop: () => new Promise<void>((r) => server.tryShutdown(() => r())) };
 }
 
-const welcome = (conn: number) => ({ welcome: { protocolVersion: 1, cellVersion: "test", heartbeatIntervalMs: 60_000, sessionId: `s${conn}` } });
+const welcome = (conn: number) => ({
+  welcome: { protocolVersion: 1, cellVersion: "test", heartbeatIntervalMs: 60_000, sessionId: `s${conn}` },
+});
 
 describe("LinkAgent", () => {
   let pki: TestPki;
@@ -50,21 +54,45 @@ describe("LinkAgent", () => {
     pki = await testPki();
   });
 
-  function makeAgent(port: number, identity: Awaited<ReturnType<TestPki["agent"]>>, execute?: AgentHost["execute"], heartbeatIntervalMs?: number) {
+  function makeAgent(
+    port: number,
+    identity: Awaited<ReturnType<TestPki["agent"]>>,
+    execute?: AgentHost["execute"],
+    heartbeatIntervalMs?: number,
+  ) {
     const log = memoryLogger("agent");
     // The executor never reaches a cluster in these tests (status and unknown kinds only).
-    const executor = new Executor(new KubeClient({ server: "https://127.0.0.1:1" }), { cluster: "c1", capiNamespace: "default" }, {
-      agentVersion: "test", fipsMode: false, kubernetesVersion: async () => "v1.35.0",
-      health: async () => ({ nodesReady: 1, nodesTotal: 1, controlPlaneReady: true, machinePhases: {}, observedUnixMs: 1 }),
-    });
+    const executor = new Executor(
+      new KubeClient({ server: "https://127.0.0.1:1" }),
+      { cluster: "c1", capiNamespace: "default" },
+      {
+        agentVersion: "test",
+        fipsMode: false,
+        kubernetesVersion: async () => "v1.35.0",
+        health: async () => ({
+          nodesReady: 1,
+          nodesTotal: 1,
+          controlPlaneReady: true,
+          machinePhases: {},
+          observedUnixMs: 1,
+        }),
+      },
+    );
     const host: AgentHost = {
       describe: async () => ({ agentVersion: "test", kubernetesVersion: "v1.35.0", capabilities: ["status"] }),
       health: async () => undefined,
       execute: execute ?? ((cmd) => executor.execute(cmd)),
     };
     const agent = new LinkAgent({
-      cluster: "c1", address: `127.0.0.1:${port}`, serverName: "lattice-cell", identity, host, journal: new MemoryJournal(), log,
-      backoff: { baseMs: 20, maxMs: 100 }, ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
+      cluster: "c1",
+      address: `127.0.0.1:${port}`,
+      serverName: "lattice-cell",
+      identity,
+      host,
+      journal: new MemoryJournal(),
+      log,
+      backoff: { baseMs: 20, maxMs: 100 },
+      ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
     });
     return { agent, log };
   }
@@ -119,7 +147,10 @@ describe("LinkAgent", () => {
     try {
       // Second stream: the unacknowledged result comes again, and the re-sent command is answered
       // from the journal — two results, one execution.
-      await eventually(() => (cell.connections[1]?.filter((m) => m.body === "commandResult").length ?? 0) >= 2, "two results on the second stream");
+      await eventually(
+        () => (cell.connections[1]?.filter((m) => m.body === "commandResult").length ?? 0) >= 2,
+        "two results on the second stream",
+      );
       expect(executions).toBe(1);
       // The duplicate on the first stream is acknowledged and either ignored (still running) or
       // answered from the journal (already done) — never executed.
@@ -137,7 +168,10 @@ describe("LinkAgent", () => {
     let ask = 0;
     const cell = await scriptedCell(pki, (call, conn) => {
       call.on("data", (m: Msg) => {
-        if (m.body === "hello") call.write({ welcome: { protocolVersion: 1, cellVersion: "test", heartbeatIntervalMs: 40, sessionId: `s${conn}` } });
+        if (m.body === "hello")
+          call.write({
+            welcome: { protocolVersion: 1, cellVersion: "test", heartbeatIntervalMs: 40, sessionId: `s${conn}` },
+          });
         const hb = m.heartbeat as { seq: number; sentUnixMs: number } | undefined;
         if (hb) call.write({ heartbeatAck: { seq: hb.seq, sentUnixMs: hb.sentUnixMs, heartbeatIntervalMs: ask } });
       });

@@ -13,7 +13,14 @@ import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../log";
 import { createAgentCsr } from "../pki/csr";
 import { generateKeyPair, privateKeyPem, type CryptoKeyPair } from "../pki/crypto";
-import { linkPackage, type AgentMessage, type CellMessage__Output, type Command__Output, type CommandResult, type Health } from "../protocol/load";
+import {
+  linkPackage,
+  type AgentMessage,
+  type CellMessage__Output,
+  type Command__Output,
+  type CommandResult,
+  type Health,
+} from "../protocol/load";
 import { linkChannelCredentials, linkChannelOptions, type TlsMaterial } from "../protocol/tls";
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../protocol/version";
 import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
@@ -131,14 +138,21 @@ export class LinkAgent {
   }
 
   private async run(): Promise<void> {
-    await this.o.journal.load().catch((e: unknown) => this.o.log.warn("could not load the command journal", { error: e as Error }));
+    await this.o.journal
+      .load()
+      .catch((e: unknown) => this.o.log.warn("could not load the command journal", { error: e as Error }));
     while (!this.abort.signal.aborted) {
       const end = await this.session();
       if (this.abort.signal.aborted) break;
       if (end.welcomedAt !== undefined && Date.now() - end.welcomedAt >= HEALTHY_STREAM_MS) this.backoff.reset();
       const windowMs = this.backoff.window();
       const delayMs = this.backoff.next();
-      this.o.log.info("link lost; reconnecting", { reason: end.reason, attempt: this.backoff.attempts, delayMs, windowMs });
+      this.o.log.info("link lost; reconnecting", {
+        reason: end.reason,
+        attempt: this.backoff.attempts,
+        delayMs,
+        windowMs,
+      });
       await sleep(delayMs, this.abort.signal);
     }
   }
@@ -146,7 +160,11 @@ export class LinkAgent {
   /** One stream, from dial to end. */
   private session(): Promise<{ welcomedAt?: number; reason: string }> {
     const Link = linkPackage().Link;
-    const client = new Link(this.o.address, linkChannelCredentials(this.identity, this.o.serverName), linkChannelOptions(this.o.serverName));
+    const client = new Link(
+      this.o.address,
+      linkChannelCredentials(this.identity, this.o.serverName),
+      linkChannelOptions(this.o.serverName),
+    );
     const call: Call = client.Connect();
     this.call = call;
     return new Promise((resolve) => {
@@ -179,7 +197,8 @@ export class LinkAgent {
 
       const beat = () => {
         const waited = Date.now() - lastAck;
-        if (waited > (this.o.answerTimeoutMs ?? Math.max(3 * this.beatMs, MIN_ANSWER_WAIT_MS))) return finish(`no heartbeat answer for ${waited} ms`);
+        if (waited > (this.o.answerTimeoutMs ?? Math.max(3 * this.beatMs, MIN_ANSWER_WAIT_MS)))
+          return finish(`no heartbeat answer for ${waited} ms`);
         seq++;
         const sentUnixMs = Date.now();
         pending.set(seq, [performance.now(), sentUnixMs]);
@@ -200,13 +219,15 @@ export class LinkAgent {
         const interval = Math.min(this.o.heartbeatIntervalMs ?? Infinity, intervalHint || Infinity);
         baseMs = Number.isFinite(interval) ? interval : 10_000;
         paceTo(baseMs);
-        const sendHealth = () => void this.o.host.health().then(
-          (h) => h && this.write(call, { cluster: this.o.cluster, health: h }),
-          (e: unknown) => this.o.log.warn("could not read health", { error: e as Error }),
-        );
+        const sendHealth = () =>
+          void this.o.host.health().then(
+            (h) => h && this.write(call, { cluster: this.o.cluster, health: h }),
+            (e: unknown) => this.o.log.warn("could not read health", { error: e as Error }),
+          );
         sendHealth();
         timers.push(setInterval(sendHealth, this.o.healthIntervalMs ?? 30_000));
-        for (const r of this.o.journal.unacknowledged()) this.write(call, { cluster: this.o.cluster, commandResult: r });
+        for (const r of this.o.journal.unacknowledged())
+          this.write(call, { cluster: this.o.cluster, commandResult: r });
         this.o.onConnected?.();
         void this.maybeRenew();
       };
@@ -214,7 +235,11 @@ export class LinkAgent {
       call.on("data", (m: CellMessage__Output) => {
         switch (m.body) {
           case "welcome":
-            this.o.log.info("link up", { session: m.welcome!.sessionId, protocol: m.welcome!.protocolVersion, cellVersion: m.welcome!.cellVersion });
+            this.o.log.info("link up", {
+              session: m.welcome!.sessionId,
+              protocol: m.welcome!.protocolVersion,
+              cellVersion: m.welcome!.cellVersion,
+            });
             return onWelcome(m.welcome!.heartbeatIntervalMs);
           case "heartbeatAck": {
             lastAck = Date.now();
@@ -229,7 +254,9 @@ export class LinkAgent {
           case "command":
             return this.onCommand(call, m.command!);
           case "resultAck":
-            void this.o.journal.acknowledge(m.resultAck!.commandId).catch((e: unknown) => this.o.log.warn("could not record an acknowledgement", { error: e as Error }));
+            void this.o.journal
+              .acknowledge(m.resultAck!.commandId)
+              .catch((e: unknown) => this.o.log.warn("could not record an acknowledgement", { error: e as Error }));
             return;
           case "renewed":
             void this.onRenewed(m.renewed!.certificatePem);
@@ -246,15 +273,29 @@ export class LinkAgent {
       });
       call.on("error", (e: grpc.ServiceError) => finish(`${e.code}: ${e.details || e.message}`));
       call.on("end", () => finish("the cell ended the stream"));
-      timers.push(setTimeout(() => welcomedAt === undefined && finish("no Welcome from the cell"), this.o.welcomeTimeoutMs ?? MIN_ANSWER_WAIT_MS));
+      timers.push(
+        setTimeout(
+          () => welcomedAt === undefined && finish("no Welcome from the cell"),
+          this.o.welcomeTimeoutMs ?? MIN_ANSWER_WAIT_MS,
+        ),
+      );
 
-      void this.o.host.describe().then((d) => this.write(call, {
-        cluster: this.o.cluster,
-        hello: {
-          protocolVersion: PROTOCOL_VERSION, minProtocolVersion: MIN_PROTOCOL_VERSION, agentVersion: d.agentVersion,
-          kubernetesVersion: d.kubernetesVersion, capabilities: d.capabilities, fipsMode: getFips() === 1, instance: this.instance,
-        },
-      }), (e: unknown) => finish(`could not describe the cluster: ${(e as Error).message}`));
+      void this.o.host.describe().then(
+        (d) =>
+          this.write(call, {
+            cluster: this.o.cluster,
+            hello: {
+              protocolVersion: PROTOCOL_VERSION,
+              minProtocolVersion: MIN_PROTOCOL_VERSION,
+              agentVersion: d.agentVersion,
+              kubernetesVersion: d.kubernetesVersion,
+              capabilities: d.capabilities,
+              fipsMode: getFips() === 1,
+              instance: this.instance,
+            },
+          }),
+        (e: unknown) => finish(`could not describe the cluster: ${(e as Error).message}`),
+      );
     });
   }
 
@@ -282,10 +323,23 @@ export class LinkAgent {
     if (this.o.journal.isRunning(cmd.id)) return;
     this.o.journal.begin(cmd.id);
     this.exec = this.exec.then(async () => {
-      const result = await this.o.host.execute(cmd).catch((e: unknown): CommandResult =>
-        ({ commandId: cmd.id, outcome: "FAILED", message: (e as Error).message, finishedUnixMs: Date.now() }));
-      this.o.log.info("command executed", { id: cmd.id, kind: cmd.kind ?? "unknown", outcome: result.outcome, message: result.message });
-      await this.o.journal.finish(cmd.id, result).catch((e: unknown) => this.o.log.warn("could not record a command in the journal", { id: cmd.id, error: e as Error }));
+      const result = await this.o.host.execute(cmd).catch((e: unknown): CommandResult => ({
+        commandId: cmd.id,
+        outcome: "FAILED",
+        message: (e as Error).message,
+        finishedUnixMs: Date.now(),
+      }));
+      this.o.log.info("command executed", {
+        id: cmd.id,
+        kind: cmd.kind ?? "unknown",
+        outcome: result.outcome,
+        message: result.message,
+      });
+      await this.o.journal
+        .finish(cmd.id, result)
+        .catch((e: unknown) =>
+          this.o.log.warn("could not record a command in the journal", { id: cmd.id, error: e as Error }),
+        );
       this.send({ cluster: this.o.cluster, commandResult: result });
     });
   }
@@ -310,9 +364,16 @@ export class LinkAgent {
       const { X509Certificate } = await import("node:crypto");
       const cert = new X509Certificate(certPem);
       const mine = createPublicKey(r.keyPem).export({ format: "der", type: "spki" });
-      if (!cert.publicKey.export({ format: "der", type: "spki" }).equals(mine)) throw new Error("renewed certificate is not for the requested key");
+      if (!cert.publicKey.export({ format: "der", type: "spki" }).equals(mine))
+        throw new Error("renewed certificate is not for the requested key");
       await this.o.host.saveCertificate(certPem, r.keyPem);
-      this.identity = { ...this.identity, cert: certPem, key: r.keyPem, notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) };
+      this.identity = {
+        ...this.identity,
+        cert: certPem,
+        key: r.keyPem,
+        notBefore: new Date(cert.validFrom),
+        notAfter: new Date(cert.validTo),
+      };
       this.o.log.info("client certificate renewed", { notAfter: this.identity.notAfter.toISOString() });
     } catch (e) {
       this.o.log.warn("could not take the renewed certificate", { error: e as Error });
@@ -324,9 +385,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -72,7 +72,11 @@ export function decide(obj: unknown, policy: LinkPolicy): Decision {
   if (group === "" && o.kind === "Secret") {
     const owner = o.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL];
     if (owner === policy.cluster) return { allowed: true };
-    return deny(`${what}: only this cluster's own Secrets (labelled ${CAPI_CLUSTER_NAME_LABEL}=${policy.cluster}) are allowed`);
+    return deny(
+      `${what}: only this cluster's own Secrets (labelled ${CAPI_CLUSTER_NAME_LABEL}=${policy.cluster}) are allowed`,
+    );
   }
-  return deny(`${what}: ${o.apiVersion} ${o.kind} is not allowed over the link (Cluster API objects and the cluster's own Secrets only)`);
+  return deny(
+    `${what}: ${o.apiVersion} ${o.kind} is not allowed over the link (Cluster API objects and the cluster's own Secrets only)`,
+  );
 }

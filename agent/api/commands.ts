@@ -9,8 +9,15 @@ import { KubeError, type KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
 import { assertClusterName } from "../protocol/identity";
 import {
-  CLUSTER_LABEL, DEFAULT_NAMESPACE, LINK_API_VERSION, QUEUE_FIELD_MANAGER, isFinished,
-  type AgentCommand, type AgentCommandSpec, type AgentCommandStatus, type CommandPhase,
+  CLUSTER_LABEL,
+  DEFAULT_NAMESPACE,
+  LINK_API_VERSION,
+  QUEUE_FIELD_MANAGER,
+  isFinished,
+  type AgentCommand,
+  type AgentCommandSpec,
+  type AgentCommandStatus,
+  type CommandPhase,
 } from "./types";
 
 /** What to run: one of the three command kinds. */
@@ -37,17 +44,28 @@ export interface EnqueueOptions {
 
 /** A name already used by a command with a different body. */
 export class CommandConflictError extends Error {
-  constructor(readonly namespace: string, readonly commandName: string) {
-    super(`AgentCommand ${namespace}/${commandName} exists with a different spec: commands are immutable, use a new name`);
+  constructor(
+    readonly namespace: string,
+    readonly commandName: string,
+  ) {
+    super(
+      `AgentCommand ${namespace}/${commandName} exists with a different spec: commands are immutable, use a new name`,
+    );
     this.name = "CommandConflictError";
   }
 }
 
 /** The command did not finish in time; says where it was. */
 export class CommandTimeoutError extends Error {
-  constructor(readonly handle: CommandHandle, readonly phase: CommandPhase | undefined, timeoutMs: number) {
-    super(`AgentCommand ${handle.namespace}/${handle.name} for cluster "${handle.cluster}" did not finish in ${timeoutMs} ms ` +
-      `(phase ${phase ?? "Pending"}: ${phase === "Delivered" ? "the agent is executing it" : "waiting for the cluster's agent to connect"})`);
+  constructor(
+    readonly handle: CommandHandle,
+    readonly phase: CommandPhase | undefined,
+    timeoutMs: number,
+  ) {
+    super(
+      `AgentCommand ${handle.namespace}/${handle.name} for cluster "${handle.cluster}" did not finish in ${timeoutMs} ms ` +
+        `(phase ${phase ?? "Pending"}: ${phase === "Delivered" ? "the agent is executing it" : "waiting for the cluster's agent to connect"})`,
+    );
     this.name = "CommandTimeoutError";
   }
 }
@@ -64,7 +82,10 @@ function specOf(cluster: string, body: CommandBody, ttl: number | undefined): Ag
       spec.apply = { objects: body.objects };
       break;
     case "import":
-      spec.import = { ...(body.objects ? { objects: body.objects } : {}), ...(body.secretRefs ? { secretRefs: body.secretRefs } : {}) };
+      spec.import = {
+        ...(body.objects ? { objects: body.objects } : {}),
+        ...(body.secretRefs ? { secretRefs: body.secretRefs } : {}),
+      };
       break;
     case "reportStatus":
       spec.reportStatus = {};
@@ -79,7 +100,12 @@ function specOf(cluster: string, body: CommandBody, ttl: number | undefined): Ag
 }
 
 /** Queue a command for `cluster`'s agent. */
-export async function enqueueCommand(kube: KubeClient, cluster: string, body: CommandBody, opts: EnqueueOptions = {}): Promise<CommandHandle> {
+export async function enqueueCommand(
+  kube: KubeClient,
+  cluster: string,
+  body: CommandBody,
+  opts: EnqueueOptions = {},
+): Promise<CommandHandle> {
   assertClusterName(cluster);
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   const name = opts.name ?? `${cluster}-${randomBytes(5).toString("hex")}`;
@@ -87,7 +113,11 @@ export async function enqueueCommand(kube: KubeClient, cluster: string, body: Co
   const obj = {
     apiVersion: LINK_API_VERSION,
     kind: "AgentCommand",
-    metadata: { name, namespace, labels: { [CLUSTER_LABEL]: cluster, "app.kubernetes.io/managed-by": QUEUE_FIELD_MANAGER } },
+    metadata: {
+      name,
+      namespace,
+      labels: { [CLUSTER_LABEL]: cluster, "app.kubernetes.io/managed-by": QUEUE_FIELD_MANAGER },
+    },
     spec,
   };
   let live: AgentCommand;
@@ -96,19 +126,30 @@ export async function enqueueCommand(kube: KubeClient, cluster: string, body: Co
   } catch (e) {
     if (!(e instanceof KubeError && e.status === 409)) throw e;
     live = await kube.get<AgentCommand>({ apiVersion: LINK_API_VERSION, kind: "AgentCommand", namespace, name });
-    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(live.spec)), JSON.parse(JSON.stringify(spec)))) throw new CommandConflictError(namespace, name);
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(live.spec)), JSON.parse(JSON.stringify(spec))))
+      throw new CommandConflictError(namespace, name);
   }
   return { namespace, name, uid: live.metadata.uid ?? "", cluster };
 }
 
 /** The command as stored now. */
-export async function getCommand(kube: KubeClient, h: Pick<CommandHandle, "namespace" | "name">): Promise<AgentCommand> {
-  return kube.get<AgentCommand>({ apiVersion: LINK_API_VERSION, kind: "AgentCommand", namespace: h.namespace, name: h.name });
+export async function getCommand(
+  kube: KubeClient,
+  h: Pick<CommandHandle, "namespace" | "name">,
+): Promise<AgentCommand> {
+  return kube.get<AgentCommand>({
+    apiVersion: LINK_API_VERSION,
+    kind: "AgentCommand",
+    namespace: h.namespace,
+    name: h.name,
+  });
 }
 
 /** Wait until the command finished (Succeeded, Failed or Rejected); CommandTimeoutError otherwise. */
 export async function waitForResult(
-  kube: KubeClient, h: CommandHandle, opts: { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } = {},
+  kube: KubeClient,
+  h: CommandHandle,
+  opts: { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } = {},
 ): Promise<CommandOutcome> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,14 @@
 // gone, so "connected" is believed only while that cell's Lease is fresh.
 import type { KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
-import { DEFAULT_NAMESPACE, LINK_API_VERSION, cellLeaseName, type ClusterLink, type ClusterLinkStatus, type LinkHealth } from "./types";
+import {
+  DEFAULT_NAMESPACE,
+  LINK_API_VERSION,
+  cellLeaseName,
+  type ClusterLink,
+  type ClusterLinkStatus,
+  type LinkHealth,
+} from "./types";
 
 /** Why a link is (not) connected. */
 export type LinkState = "connected" | "never-connected" | "disconnected" | "cell-lost";
@@ -30,15 +37,32 @@ interface LeaseObject extends KubeObject {
 }
 
 /** The cluster's link status; state "never-connected" when the parent has no record of it. */
-export async function readLinkStatus(kube: KubeClient, cluster: string, opts: { namespace?: string; now?: number } = {}): Promise<LinkStatus> {
+export async function readLinkStatus(
+  kube: KubeClient,
+  cluster: string,
+  opts: { namespace?: string; now?: number } = {},
+): Promise<LinkStatus> {
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   const now = opts.now ?? Date.now();
-  const link = await kube.getOrUndefined<ClusterLink>({ apiVersion: LINK_API_VERSION, kind: "ClusterLink", namespace, name: cluster });
+  const link = await kube.getOrUndefined<ClusterLink>({
+    apiVersion: LINK_API_VERSION,
+    kind: "ClusterLink",
+    namespace,
+    name: cluster,
+  });
   const s = link?.status;
-  if (!s || (!s.connected && !s.connectedTime)) return { cluster, connected: false, state: "never-connected", ...(s ? { reported: s } : {}) };
+  if (!s || (!s.connected && !s.connectedTime))
+    return { cluster, connected: false, state: "never-connected", ...(s ? { reported: s } : {}) };
   let state: LinkState = s.connected ? "connected" : "disconnected";
   if (s.connected) {
-    const lease = s.cell ? await kube.getOrUndefined<LeaseObject>({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace, name: cellLeaseName(s.cell) }) : undefined;
+    const lease = s.cell
+      ? await kube.getOrUndefined<LeaseObject>({
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          namespace,
+          name: cellLeaseName(s.cell),
+        })
+      : undefined;
     const renewed = lease?.spec?.renewTime ? Date.parse(lease.spec.renewTime) : NaN;
     const fresh = renewed + (lease?.spec?.leaseDurationSeconds ?? 0) * 1000 > now;
     if (!fresh) state = "cell-lost";

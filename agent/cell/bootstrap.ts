@@ -13,7 +13,12 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../log";
-import { BOOTSTRAP_PATH, type BootstrapError, type BootstrapRequest, type BootstrapResponse } from "../api/bootstrap-wire";
+import {
+  BOOTSTRAP_PATH,
+  type BootstrapError,
+  type BootstrapRequest,
+  type BootstrapResponse,
+} from "../api/bootstrap-wire";
 import { AGENT_NAMESPACE } from "../api/child";
 import { renderIdentitySecret } from "../deploy/identity-secret";
 import { renderAgentManifests } from "../deploy/manifests";
@@ -58,16 +63,23 @@ export interface BootstrapServer {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Start the endpoint on host:port (0 picks a port). */
 export async function startBootstrapServer(o: BootstrapOptions): Promise<BootstrapServer> {
-  const server = https.createServer({ ...serverTlsOptions(o.tls, false), requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
-    void handle(o, req, res);
-  });
+  const server = https.createServer(
+    { ...serverTlsOptions(o.tls, false), requestTimeout: 15_000, headersTimeout: 10_000 },
+    (req, res) => {
+      void handle(o, req, res);
+    },
+  );
   server.on("tlsClientError", (e) => o.log.debug("bootstrap TLS handshake refused", { error: e }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -76,10 +88,11 @@ export async function startBootstrapServer(o: BootstrapOptions): Promise<Bootstr
   return {
     port: (server.address() as AddressInfo).port,
     rotate: (m) => server.setSecureContext(serverTlsOptions(m, false)),
-    stop: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -90,12 +103,15 @@ async function handle(o: BootstrapOptions, req: IncomingMessage, res: ServerResp
     if (req.url === "/healthz" && req.method === "GET") return send(res, 200, { ok: true });
     if (req.url !== BOOTSTRAP_PATH) throw new HttpError(404, "not-found", `no route ${req.method} ${req.url}`);
     if (req.method !== "POST") throw new HttpError(405, "method-not-allowed", "use POST");
-    if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) throw new HttpError(415, "unsupported-media-type", "send application/json");
+    if (!/^application\/json\b/.test(req.headers["content-type"] ?? ""))
+      throw new HttpError(415, "unsupported-media-type", "send application/json");
     const auth = req.headers.authorization ?? "";
-    if (!auth.startsWith("Bearer ")) throw new HttpError(401, "missing-token", "send the bootstrap token as Authorization: Bearer <token>");
+    if (!auth.startsWith("Bearer "))
+      throw new HttpError(401, "missing-token", "send the bootstrap token as Authorization: Bearer <token>");
     const token = auth.slice("Bearer ".length).trim();
-    const body = await readJson(req) as Partial<BootstrapRequest>;
-    if (typeof body.cluster !== "string" || typeof body.csr !== "string") throw new HttpError(400, "bad-request", "body must be {\"cluster\": string, \"csr\": string}");
+    const body = (await readJson(req)) as Partial<BootstrapRequest>;
+    if (typeof body.cluster !== "string" || typeof body.csr !== "string")
+      throw new HttpError(400, "bad-request", 'body must be {"cluster": string, "csr": string}');
     cluster = assertClusterName(body.cluster);
 
     const claim = await o.tokens.inspect(token, cluster);
@@ -106,14 +122,29 @@ async function handle(o: BootstrapOptions, req: IncomingMessage, res: ServerResp
       apiVersion: "v1",
       kind: "List",
       items: [
-        ...renderAgentManifests({ namespace: AGENT_NAMESPACE, capiNamespace: claim.capiNamespace, image: o.agentImage, parentAddress: o.parentAddress }),
+        ...renderAgentManifests({
+          namespace: AGENT_NAMESPACE,
+          capiNamespace: claim.capiNamespace,
+          image: o.agentImage,
+          parentAddress: o.parentAddress,
+        }),
         renderIdentitySecret(AGENT_NAMESPACE, {
-          cluster, capiNamespace: claim.capiNamespace, certificate: cert.pem, caBundle: o.ca.certPem, parentAddress: o.parentAddress, serverName: o.serverName,
+          cluster,
+          capiNamespace: claim.capiNamespace,
+          certificate: cert.pem,
+          caBundle: o.ca.certPem,
+          parentAddress: o.parentAddress,
+          serverName: o.serverName,
         }),
         ...(o.addons ?? []),
       ],
     };
-    o.log.info("bootstrap token redeemed", { cluster, peer, serial: cert.serial, notAfter: cert.notAfter.toISOString() });
+    o.log.info("bootstrap token redeemed", {
+      cluster,
+      peer,
+      serial: cert.serial,
+      notAfter: cert.notAfter.toISOString(),
+    });
     send(res, 200, response);
   } catch (e) {
     const err = toHttpError(e);
@@ -134,7 +165,11 @@ function toHttpError(e: unknown): HttpError {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

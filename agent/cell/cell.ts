@@ -76,7 +76,11 @@ export interface RunningCell {
 /** Start a cell; resolves when it serves both endpoints. */
 export async function startCell(c: CellConfig): Promise<RunningCell> {
   const log = c.log;
-  const instance = `${os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40)}-${randomBytes(4).toString("hex")}`;
+  const instance = `${os
+    .hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 40)}-${randomBytes(4).toString("hex")}`;
   const serverName = c.serverName ?? CELL_SERVER_NAME;
   const advertiseHost = c.advertiseHost ?? os.hostname();
   const heartbeatIntervalMs = c.heartbeatIntervalMs ?? 10_000;
@@ -92,12 +96,17 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
     await commands.start();
   } catch (e) {
     if (e instanceof KubeError && e.status === 404) {
-      throw new Error(`the parent does not serve AgentCommand (agent.lattice.dev/v1alpha1): install agent/deploy/crds first (${e.message})`);
+      throw new Error(
+        `the parent does not serve AgentCommand (agent.lattice.dev/v1alpha1): install agent/deploy/crds first (${e.message})`,
+      );
     }
     throw e;
   }
   const status = new LinkStatusWriter(c.kube, c.namespace, instance, {
-    refreshMs: c.statusRefreshMs ?? 60_000, qps: c.statusQps ?? 20, burst: c.statusBurst ?? 40, log: log.child({ part: "status" }),
+    refreshMs: c.statusRefreshMs ?? 60_000,
+    qps: c.statusQps ?? 20,
+    burst: c.statusBurst ?? 40,
+    log: log.child({ part: "status" }),
   });
   status.start();
   const lease = new CellLease(c.kube, c.namespace, instance, { renewMs: c.leaseRenewMs ?? 10_000, log });
@@ -105,7 +114,13 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
 
   const tokens = new TokenStore(c.kube, c.namespace);
   const link = await startLinkServer({
-    host: c.listen.host, port: c.listen.port, credentials, status, commands, log: log.child({ part: "link" }), heartbeatIntervalMs,
+    host: c.listen.host,
+    port: c.listen.port,
+    credentials,
+    status,
+    commands,
+    log: log.child({ part: "link" }),
+    heartbeatIntervalMs,
     renew: async (cluster, csrPem) => ca.issueAgent((await checkAgentCsr(csrPem, cluster)).publicKey, cluster),
     ...(c.grpcOptions ? { grpcOptions: c.grpcOptions } : {}),
   });
@@ -113,8 +128,16 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
   let bootstrap: BootstrapServer;
   try {
     bootstrap = await startBootstrapServer({
-      host: c.bootstrapListen.host, port: c.bootstrapListen.port, tls, tokens, ca, parentAddress, serverName,
-      agentImage: c.agentImage ?? DEFAULT_AGENT_IMAGE, ...(c.addons ? { addons: c.addons } : {}), log: log.child({ part: "bootstrap" }),
+      host: c.bootstrapListen.host,
+      port: c.bootstrapListen.port,
+      tls,
+      tokens,
+      ca,
+      parentAddress,
+      serverName,
+      agentImage: c.agentImage ?? DEFAULT_AGENT_IMAGE,
+      ...(c.addons ? { addons: c.addons } : {}),
+      log: log.child({ part: "bootstrap" }),
     });
   } catch (e) {
     await link.stop(0);
@@ -129,35 +152,59 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
   await publishEndpoint(c.kube, c.namespace, endpoint);
 
   // Re-issue the serving certificate after two thirds of its life; new handshakes use it.
-  const renewServing = setInterval(() => {
-    void servingMaterial(ca, names).then((m) => {
-      tls = m;
-      credentials.rotate(m);
-      bootstrap.rotate(m);
-      log.info("serving certificate renewed");
-    }, (e: unknown) => log.error("could not renew the serving certificate", { error: e as Error }));
-  }, (SERVING_CERT_VALIDITY_MS * 2) / 3);
+  const renewServing = setInterval(
+    () => {
+      void servingMaterial(ca, names).then(
+        (m) => {
+          tls = m;
+          credentials.rotate(m);
+          bootstrap.rotate(m);
+          log.info("serving certificate renewed");
+        },
+        (e: unknown) => log.error("could not renew the serving certificate", { error: e as Error }),
+      );
+    },
+    (SERVING_CERT_VALIDITY_MS * 2) / 3,
+  );
   renewServing.unref();
   const statsEvery = c.statsIntervalMs ?? 60_000;
-  const stats = statsEvery > 0 ? setInterval(() => {
-    const m = process.memoryUsage();
-    const mib = (n: number) => Math.round(n / 1048576);
-    log.info("cell stats", {
-      streams: link.openStreams(), bound: link.registry.size, statusPending: status.pending(), commandsPending: commands.pendingCount(),
-      heartbeatIntervalMs: link.pacer.intervalMs, utilization: Math.round(link.pacer.lastUtilization * 100) / 100,
-      rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external),
-    });
-  }, statsEvery) : undefined;
+  const stats =
+    statsEvery > 0
+      ? setInterval(() => {
+          const m = process.memoryUsage();
+          const mib = (n: number) => Math.round(n / 1048576);
+          log.info("cell stats", {
+            streams: link.openStreams(),
+            bound: link.registry.size,
+            statusPending: status.pending(),
+            commandsPending: commands.pendingCount(),
+            heartbeatIntervalMs: link.pacer.intervalMs,
+            utilization: Math.round(link.pacer.lastUtilization * 100) / 100,
+            rssMiB: mib(m.rss),
+            heapUsedMiB: mib(m.heapUsed),
+            heapTotalMiB: mib(m.heapTotal),
+            externalMiB: mib(m.external),
+          });
+        }, statsEvery)
+      : undefined;
   stats?.unref();
   const tokenGc = setInterval(() => {
-    tokens.collectGarbage().then((n) => n && log.info("expired or used bootstrap tokens deleted", { count: n }),
-      (e: unknown) => log.warn("token garbage collection failed", { error: e as Error }));
+    tokens.collectGarbage().then(
+      (n) => n && log.info("expired or used bootstrap tokens deleted", { count: n }),
+      (e: unknown) => log.warn("token garbage collection failed", { error: e as Error }),
+    );
   }, 10 * 60_000);
   tokenGc.unref();
 
   let stopped: Promise<void> | undefined;
   return {
-    instance, grpcPort: link.port, bootstrapPort: bootstrap.port, endpoint, link, status, commands,
+    instance,
+    grpcPort: link.port,
+    bootstrapPort: bootstrap.port,
+    endpoint,
+    link,
+    status,
+    commands,
     stop() {
       stopped ??= (async () => {
         clearInterval(renewServing);
@@ -178,7 +225,10 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
 async function servingMaterial(ca: CertificateAuthority, names: string[]): Promise<TlsMaterial> {
   const keys = await generateKeyPair("P-256");
   const unique = [...new Set(names)];
-  const issued = await ca.issueServing(keys.publicKey, { dns: unique.filter((n) => !isIP(n)), ip: unique.filter((n) => isIP(n)) });
+  const issued = await ca.issueServing(keys.publicKey, {
+    dns: unique.filter((n) => !isIP(n)),
+    ip: unique.filter((n) => isIP(n)),
+  });
   return { ca: ca.certPem, cert: issued.pem, key: await privateKeyPem(keys.privateKey) };
 }
 

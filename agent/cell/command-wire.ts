@@ -4,7 +4,12 @@ import type { KubeObject } from "../../core/k8s/object";
 import type { Command, CommandResult__Output, ObjectResult__Output } from "../protocol/load";
 import { toLinkHealth } from "./status";
 import {
-  CAPI_CLUSTER_NAME_LABEL, type AgentCommand, type AgentCommandStatus, type CommandPhase, type ObjectOutcome, type SecretObject,
+  CAPI_CLUSTER_NAME_LABEL,
+  type AgentCommand,
+  type AgentCommandStatus,
+  type CommandPhase,
+  type ObjectOutcome,
+  type SecretObject,
 } from "../api/types";
 
 /** A command the cell cannot send as written; recorded as Rejected with this message. */
@@ -19,7 +24,16 @@ export class CommandBuildError extends Error {
 export type SecretReader = (namespace: string, name: string) => Promise<SecretObject | undefined>;
 
 /** Server-populated metadata that must not travel to another cluster. */
-const SERVER_FIELDS = ["uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"];
+const SERVER_FIELDS = [
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "managedFields",
+  "selfLink",
+];
 
 /** A copy of obj without the fields its current API server owns. */
 export function forTransfer(obj: KubeObject): KubeObject {
@@ -34,7 +48,8 @@ export async function toWireCommand(cmd: AgentCommand, readSecret: SecretReader)
   const id = cmd.metadata.uid;
   if (!id) throw new CommandBuildError("command has no uid");
   const base = { id, cluster: spec.cluster };
-  if (spec.apply) return { ...base, apply: { objectsJson: spec.apply.objects.map((o) => JSON.stringify(forTransfer(o))) } };
+  if (spec.apply)
+    return { ...base, apply: { objectsJson: spec.apply.objects.map((o) => JSON.stringify(forTransfer(o))) } };
   if (spec.import) {
     const objects = (spec.import.objects ?? []).map(forTransfer);
     for (const ref of spec.import.secretRefs ?? []) {
@@ -43,7 +58,9 @@ export async function toWireCommand(cmd: AgentCommand, readSecret: SecretReader)
       // Only the cluster's own Secrets ever leave the parent through its link.
       const owner = s.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL];
       if (owner !== spec.cluster) {
-        throw new CommandBuildError(`Secret ${ref.namespace}/${ref.name} is not labelled ${CAPI_CLUSTER_NAME_LABEL}=${spec.cluster}; only the cluster's own Secrets are sent`);
+        throw new CommandBuildError(
+          `Secret ${ref.namespace}/${ref.name} is not labelled ${CAPI_CLUSTER_NAME_LABEL}=${spec.cluster}; only the cluster's own Secrets are sent`,
+        );
       }
       objects.push(forTransfer({ ...s, apiVersion: "v1", kind: "Secret" }));
     }
@@ -75,7 +92,12 @@ const clip = (s: string) => (s.length > MAX_MESSAGE ? s.slice(0, MAX_MESSAGE) + 
 export function statusFromResult(r: CommandResult__Output, nowMs: number): AgentCommandStatus {
   const outcome = String(r.outcome);
   const phase = PHASE_OF[outcome] ?? "Failed";
-  const prefix = outcome === "UNSUPPORTED" ? "the agent does not support this command kind" : PHASE_OF[outcome] ? "" : `unknown outcome ${outcome}`;
+  const prefix =
+    outcome === "UNSUPPORTED"
+      ? "the agent does not support this command kind"
+      : PHASE_OF[outcome]
+        ? ""
+        : `unknown outcome ${outcome}`;
   const message = clip([prefix, r.message].filter(Boolean).join(": "));
   const status: AgentCommandStatus = {
     phase,

@@ -13,7 +13,12 @@ import type { KubeClient } from "../../kube/client";
 import type { Logger } from "../log";
 import type { CommandResult__Output } from "../protocol/load";
 import {
-  CELL_FIELD_MANAGER, LINK_API_VERSION, isFinished, type AgentCommand, type AgentCommandStatus, type SecretObject,
+  CELL_FIELD_MANAGER,
+  LINK_API_VERSION,
+  isFinished,
+  type AgentCommand,
+  type AgentCommandStatus,
+  type SecretObject,
 } from "../api/types";
 import { CommandBuildError, statusFromResult, toWireCommand } from "./command-wire";
 import { Informer } from "./informer";
@@ -45,11 +50,22 @@ export class CommandBridge implements CommandPort {
   private readonly informer: Informer<AgentCommand>;
   private gcTimer?: NodeJS.Timeout;
 
-  constructor(private readonly kube: KubeClient, private readonly namespace: string, private readonly log: Logger) {
-    this.informer = new Informer<AgentCommand>(kube, LINK_API_VERSION, "AgentCommand", namespace, {
-      upsert: (c) => this.upsert(c),
-      remove: (c) => this.remove(c),
-    }, log);
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly namespace: string,
+    private readonly log: Logger,
+  ) {
+    this.informer = new Informer<AgentCommand>(
+      kube,
+      LINK_API_VERSION,
+      "AgentCommand",
+      namespace,
+      {
+        upsert: (c) => this.upsert(c),
+        remove: (c) => this.remove(c),
+      },
+      log,
+    );
   }
 
   /** Resolves when the cache holds every command (start streams only after this). */
@@ -82,22 +98,37 @@ export class CommandBridge implements CommandPort {
     const c = this.commands.get(id);
     if (!c) return "ok";
     if (c.spec.cluster !== target.cluster) return "foreign";
-    void this.updateStatus(c, (st) => isFinished(st.phase) ? undefined
-      : { ...st, phase: "Delivered", deliveredTime: new Date().toISOString(), attempts: (st.attempts ?? 0) + 1 })
-      .catch((e: unknown) => this.log.warn("could not mark a command delivered", { command: c.metadata.name, error: e as Error }));
+    void this.updateStatus(c, (st) =>
+      isFinished(st.phase)
+        ? undefined
+        : { ...st, phase: "Delivered", deliveredTime: new Date().toISOString(), attempts: (st.attempts ?? 0) + 1 },
+    ).catch((e: unknown) =>
+      this.log.warn("could not mark a command delivered", { command: c.metadata.name, error: e as Error }),
+    );
     return "ok";
   }
 
   async result(target: CommandTarget, r: CommandResult__Output): Promise<ResultDisposition> {
     const c = this.commands.get(r.commandId);
     if (!c) {
-      this.log.info("result for a command that no longer exists: acknowledged", { cluster: target.cluster, command: r.commandId });
+      this.log.info("result for a command that no longer exists: acknowledged", {
+        cluster: target.cluster,
+        command: r.commandId,
+      });
       return "unknown";
     }
     if (c.spec.cluster !== target.cluster) return "foreign";
     // A result already recorded is a duplicate (re-sent after a reconnect): nothing to write.
-    const next = await this.updateStatus(c, (st) => (isFinished(st.phase) ? undefined : { ...st, ...statusFromResult(r, Date.now()) }));
-    if (next) this.log.info("command finished", { cluster: c.spec.cluster, command: c.metadata.name, id: r.commandId, phase: next.phase });
+    const next = await this.updateStatus(c, (st) =>
+      isFinished(st.phase) ? undefined : { ...st, ...statusFromResult(r, Date.now()) },
+    );
+    if (next)
+      this.log.info("command finished", {
+        cluster: c.spec.cluster,
+        command: c.metadata.name,
+        id: r.commandId,
+        phase: next.phase,
+      });
     return "recorded";
   }
 
@@ -132,19 +163,31 @@ export class CommandBridge implements CommandPort {
   private send(a: Attached, c: AgentCommand): void {
     const uid = c.metadata.uid!;
     (a.sent ??= new Set()).add(uid);
-    a.chain = a.chain.then(async () => {
-      try {
-        const wire = await toWireCommand(c, (ns, name) => this.readSecret(ns, name));
-        if (a.target.sendCommand(wire)) this.log.debug("command sent", { cluster: c.spec.cluster, command: c.metadata.name, id: uid });
-      } catch (e) {
-        if (!(e instanceof CommandBuildError)) throw e;
-        this.log.warn("command cannot be sent", { cluster: c.spec.cluster, command: c.metadata.name, reason: e.message });
-        await this.updateStatus(c, (st) => ({ ...st, phase: "Rejected", message: e.message, completedTime: new Date().toISOString() }));
-      }
-    }).catch((e: unknown) => {
-      a.sent?.delete(uid); // try again on the next upsert or stream
-      this.log.warn("could not send a command", { command: c.metadata.name, error: e as Error });
-    });
+    a.chain = a.chain
+      .then(async () => {
+        try {
+          const wire = await toWireCommand(c, (ns, name) => this.readSecret(ns, name));
+          if (a.target.sendCommand(wire))
+            this.log.debug("command sent", { cluster: c.spec.cluster, command: c.metadata.name, id: uid });
+        } catch (e) {
+          if (!(e instanceof CommandBuildError)) throw e;
+          this.log.warn("command cannot be sent", {
+            cluster: c.spec.cluster,
+            command: c.metadata.name,
+            reason: e.message,
+          });
+          await this.updateStatus(c, (st) => ({
+            ...st,
+            phase: "Rejected",
+            message: e.message,
+            completedTime: new Date().toISOString(),
+          }));
+        }
+      })
+      .catch((e: unknown) => {
+        a.sent?.delete(uid); // try again on the next upsert or stream
+        this.log.warn("could not send a command", { command: c.metadata.name, error: e as Error });
+      });
   }
 
   private statusOf(c: AgentCommand): AgentCommandStatus {
@@ -155,29 +198,41 @@ export class CommandBridge implements CommandPort {
    * Write the status `update` derives from the latest one (undefined: no write). Writes for one
    * command run in order; resolves with what was written.
    */
-  private updateStatus(c: AgentCommand, update: (st: AgentCommandStatus) => AgentCommandStatus | undefined): Promise<AgentCommandStatus | undefined> {
+  private updateStatus(
+    c: AgentCommand,
+    update: (st: AgentCommandStatus) => AgentCommandStatus | undefined,
+  ): Promise<AgentCommandStatus | undefined> {
     const uid = c.metadata.uid!;
-    const run = (this.writes.get(uid) ?? Promise.resolve()).catch(() => undefined).then(async () => {
-      const status = update(this.statusOf(this.commands.get(uid) ?? c));
-      if (!status) return undefined;
-      const body = { apiVersion: LINK_API_VERSION, kind: "AgentCommand", metadata: { name: c.metadata.name, namespace: this.namespace }, status };
-      let lastError: unknown;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          await this.kube.applyStatus(body, CELL_FIELD_MANAGER);
-          this.written.set(uid, status);
-          return status;
-        } catch (e) {
-          lastError = e;
-          await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    const run = (this.writes.get(uid) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const status = update(this.statusOf(this.commands.get(uid) ?? c));
+        if (!status) return undefined;
+        const body = {
+          apiVersion: LINK_API_VERSION,
+          kind: "AgentCommand",
+          metadata: { name: c.metadata.name, namespace: this.namespace },
+          status,
+        };
+        let lastError: unknown;
+        for (let attempt = 0; attempt < 3; attempt++) {
+          try {
+            await this.kube.applyStatus(body, CELL_FIELD_MANAGER);
+            this.written.set(uid, status);
+            return status;
+          } catch (e) {
+            lastError = e;
+            await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+          }
         }
-      }
-      throw lastError;
-    });
+        throw lastError;
+      });
     this.writes.set(uid, run);
-    void run.finally(() => {
-      if (this.writes.get(uid) === run) this.writes.delete(uid);
-    }).catch(() => undefined);
+    void run
+      .finally(() => {
+        if (this.writes.get(uid) === run) this.writes.delete(uid);
+      })
+      .catch(() => undefined);
     return run;
   }
 
@@ -192,9 +247,14 @@ export class CommandBridge implements CommandPort {
       const ttl = c.spec.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS;
       if (!isFinished(st.phase) || ttl === 0 || !st.completedTime) continue;
       if (Date.parse(st.completedTime) + ttl * 1000 > now) continue;
-      await this.kube.delete({ apiVersion: LINK_API_VERSION, kind: "AgentCommand", namespace: this.namespace, name: c.metadata.name },
-        c.metadata.resourceVersion ? { resourceVersion: c.metadata.resourceVersion } : {})
-        .catch((e: unknown) => this.log.debug("could not delete a finished command", { command: c.metadata.name, error: e as Error }));
+      await this.kube
+        .delete(
+          { apiVersion: LINK_API_VERSION, kind: "AgentCommand", namespace: this.namespace, name: c.metadata.name },
+          c.metadata.resourceVersion ? { resourceVersion: c.metadata.resourceVersion } : {},
+        )
+        .catch((e: unknown) =>
+          this.log.debug("could not delete a finished command", { command: c.metadata.name, error: e as Error }),
+        );
     }
   }
 }
@@ -202,5 +262,13 @@ export class CommandBridge implements CommandPort {
 function byCreation(a: AgentCommand, b: AgentCommand): number {
   const ta = a.metadata.creationTimestamp ?? "";
   const tb = b.metadata.creationTimestamp ?? "";
-  return ta < tb ? -1 : ta > tb ? 1 : a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+  return ta < tb
+    ? -1
+    : ta > tb
+      ? 1
+      : a.metadata.name < b.metadata.name
+        ? -1
+        : a.metadata.name > b.metadata.name
+          ? 1
+          : 0;
 }

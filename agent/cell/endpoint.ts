@@ -27,17 +27,30 @@ interface EndpointConfigMap {
 
 /** Write (server-side apply) the endpoint ConfigMap. */
 export async function publishEndpoint(kube: KubeClient, namespace: string, ep: CellEndpoint): Promise<void> {
-  await kube.apply({
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: ENDPOINT_CONFIGMAP_NAME, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
-    data: { bootstrapUrl: ep.bootstrapUrl, grpcAddress: ep.grpcAddress, serverName: ep.serverName, "ca.crt": ep.caBundle },
-  }, { fieldManager: CELL_FIELD_MANAGER });
+  await kube.apply(
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: ENDPOINT_CONFIGMAP_NAME, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+      data: {
+        bootstrapUrl: ep.bootstrapUrl,
+        grpcAddress: ep.grpcAddress,
+        serverName: ep.serverName,
+        "ca.crt": ep.caBundle,
+      },
+    },
+    { fieldManager: CELL_FIELD_MANAGER },
+  );
 }
 
 /** The published endpoint, or undefined when no cell has published one yet. */
 export async function readEndpoint(kube: KubeClient, namespace: string): Promise<CellEndpoint | undefined> {
-  const cm = await kube.getOrUndefined<EndpointConfigMap>({ apiVersion: "v1", kind: "ConfigMap", namespace, name: ENDPOINT_CONFIGMAP_NAME });
+  const cm = await kube.getOrUndefined<EndpointConfigMap>({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    namespace,
+    name: ENDPOINT_CONFIGMAP_NAME,
+  });
   const d = cm?.data;
   if (!d?.bootstrapUrl || !d.grpcAddress || !d.serverName || !d["ca.crt"]) return undefined;
   return { bootstrapUrl: d.bootstrapUrl, grpcAddress: d.grpcAddress, serverName: d.serverName, caBundle: d["ca.crt"] };

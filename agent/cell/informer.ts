@@ -12,7 +12,9 @@ export interface InformerHandlers<T> {
   remove(obj: T): void;
 }
 
-interface Meta { metadata: { uid?: string; resourceVersion?: string; name: string } }
+interface Meta {
+  metadata: { uid?: string; resourceVersion?: string; name: string };
+}
 
 /** Keeps handlers in step with one kind in one namespace. */
 export class Informer<T extends KubeObject & Meta> {
@@ -45,12 +47,17 @@ export class Informer<T extends KubeObject & Meta> {
     let failures = 0;
     while (!this.abort.signal.aborted) {
       try {
-        await this.kube.watch<T>(this.apiVersion, this.kind, { namespace: this.namespace, resourceVersion: rv, signal: this.abort.signal }, (e) => {
-          rv = e.object.metadata.resourceVersion ?? rv;
-          if (e.type === "BOOKMARK") return;
-          if (e.type === "DELETED") this.deliverRemove(e.object);
-          else this.deliverUpsert(e.object);
-        });
+        await this.kube.watch<T>(
+          this.apiVersion,
+          this.kind,
+          { namespace: this.namespace, resourceVersion: rv, signal: this.abort.signal },
+          (e) => {
+            rv = e.object.metadata.resourceVersion ?? rv;
+            if (e.type === "BOOKMARK") return;
+            if (e.type === "DELETED") this.deliverRemove(e.object);
+            else this.deliverUpsert(e.object);
+          },
+        );
         failures = 0;
       } catch (e) {
         if (this.abort.signal.aborted) return;
@@ -69,7 +76,9 @@ export class Informer<T extends KubeObject & Meta> {
   }
 
   private async relist(): Promise<string> {
-    const { items, resourceVersion } = await this.kube.listWithVersion<T>(this.apiVersion, this.kind, { namespace: this.namespace });
+    const { items, resourceVersion } = await this.kube.listWithVersion<T>(this.apiVersion, this.kind, {
+      namespace: this.namespace,
+    });
     const seen = new Set<string>();
     for (const obj of items) {
       seen.add(key(obj));
@@ -103,9 +112,13 @@ const key = (o: Meta) => o.metadata.uid ?? o.metadata.name;
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

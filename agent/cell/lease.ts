@@ -42,22 +42,35 @@ export class CellLease {
   async stop(release: boolean): Promise<void> {
     clearInterval(this.timer);
     if (release) {
-      await this.kube.delete({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: this.namespace, name: cellLeaseName(this.instance) })
+      await this.kube
+        .delete({
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          namespace: this.namespace,
+          name: cellLeaseName(this.instance),
+        })
         .catch((e: unknown) => this.opts.log.warn("could not delete the cell lease", { error: e as Error }));
     }
   }
 
   private async renew(): Promise<void> {
-    await this.kube.apply({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: { name: cellLeaseName(this.instance), namespace: this.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
-      spec: {
-        holderIdentity: this.instance,
-        leaseDurationSeconds: this.durationSeconds,
-        acquireTime: microTime(this.acquiredMs),
-        renewTime: microTime(Date.now()),
+    await this.kube.apply(
+      {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: {
+          name: cellLeaseName(this.instance),
+          namespace: this.namespace,
+          labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+        },
+        spec: {
+          holderIdentity: this.instance,
+          leaseDurationSeconds: this.durationSeconds,
+          acquireTime: microTime(this.acquiredMs),
+          renewTime: microTime(Date.now()),
+        },
       },
-    }, { fieldManager: CELL_FIELD_MANAGER });
+      { fieldManager: CELL_FIELD_MANAGER },
+    );
   }
 }

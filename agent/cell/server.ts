@@ -78,7 +78,11 @@ export async function startLinkServer(opts: LinkServerOptions): Promise<LinkServ
   const server = new grpc.Server({ ...LINK_SERVER_OPTIONS, ...opts.grpcOptions });
   server.addService(linkPackage().Link.service, handlers);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`, opts.credentials, (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(
+      `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`,
+      opts.credentials,
+      (err, p) => (err ? reject(err) : resolve(p)),
+    );
   });
 
   // Pacing: the event loop's utilization over each period steers the interval agents are asked for.
@@ -89,8 +93,12 @@ export async function startLinkServer(opts: LinkServerOptions): Promise<LinkServ
     const before = pacer.intervalMs;
     const after = pacer.observe(utilization, now());
     if (after !== before)
-      log.info(after > before ? "cell saturated: asking agents for a longer heartbeat interval" : "load eased: asking agents for a shorter heartbeat interval",
-        { heartbeatIntervalMs: after, utilization: Math.round(utilization * 100) / 100 });
+      log.info(
+        after > before
+          ? "cell saturated: asking agents for a longer heartbeat interval"
+          : "load eased: asking agents for a shorter heartbeat interval",
+        { heartbeatIntervalMs: after, utilization: Math.round(utilization * 100) / 100 },
+      );
   }, opts.pacePeriodMs ?? 2000);
   pace.unref();
 
@@ -98,18 +106,21 @@ export async function startLinkServer(opts: LinkServerOptions): Promise<LinkServ
   // own loop is saturated, silence is more likely its backlog than the agents': it closes nothing
   // then (transport keepalive still ends dead connections).
   const baseSilence = opts.silentAfterMs ?? Math.max(3 * opts.heartbeatIntervalMs, MIN_SILENCE_MS);
-  const sweep = setInterval(() => {
-    if (pacer.saturated) return;
-    const t = now();
-    const silentAfter = opts.silentAfterMs ?? Math.max(3 * pacer.silenceBasisMs(t), MIN_SILENCE_MS);
-    for (const s of open) {
-      if (s.isBound ? t - s.lastSeen > silentAfter : t - s.openedAt > silentAfter) {
-        log.info("closing a silent stream", { cluster: s.cluster, session: s.id, silentMs: t - s.lastSeen });
-        s.close(grpc.status.UNAVAILABLE, s.isBound ? `no message for ${t - s.lastSeen} ms` : "no Hello");
-        open.delete(s);
+  const sweep = setInterval(
+    () => {
+      if (pacer.saturated) return;
+      const t = now();
+      const silentAfter = opts.silentAfterMs ?? Math.max(3 * pacer.silenceBasisMs(t), MIN_SILENCE_MS);
+      for (const s of open) {
+        if (s.isBound ? t - s.lastSeen > silentAfter : t - s.openedAt > silentAfter) {
+          log.info("closing a silent stream", { cluster: s.cluster, session: s.id, silentMs: t - s.lastSeen });
+          s.close(grpc.status.UNAVAILABLE, s.isBound ? `no message for ${t - s.lastSeen} ms` : "no Hello");
+          open.delete(s);
+        }
       }
-    }
-  }, Math.max(100, Math.min(baseSilence / 4, 5000)));
+    },
+    Math.max(100, Math.min(baseSilence / 4, 5000)),
+  );
   sweep.unref();
 
   return {

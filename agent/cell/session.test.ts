@@ -20,13 +20,28 @@ interface ClientCall {
   on(ev: string, f: (x: never) => void): void;
 }
 interface LinkCtor {
-  new (addr: string, creds: grpc.ChannelCredentials, opts: grpc.ChannelOptions): grpc.Client & { Connect(): ClientCall };
+  new (
+    addr: string,
+    creds: grpc.ChannelCredentials,
+    opts: grpc.ChannelOptions,
+  ): grpc.Client & { Connect(): ClientCall };
 }
 
-const V2 = grpc.loadPackageDefinition(protoLoader.loadSync(path.join(__dirname, "..", "protocol", "testdata", "agent_v2.proto"), LOADER_OPTIONS)) as unknown as
-  { lattice: { agent: { v1: { Link: LinkCtor } } } };
+const V2 = grpc.loadPackageDefinition(
+  protoLoader.loadSync(path.join(__dirname, "..", "protocol", "testdata", "agent_v2.proto"), LOADER_OPTIONS),
+) as unknown as { lattice: { agent: { v1: { Link: LinkCtor } } } };
 
-const hello = (cluster: string, extra: Msg = {}) => ({ cluster, hello: { protocolVersion: 1, minProtocolVersion: 1, agentVersion: "test", kubernetesVersion: "v1.35.0", capabilities: ["status"], ...extra } });
+const hello = (cluster: string, extra: Msg = {}) => ({
+  cluster,
+  hello: {
+    protocolVersion: 1,
+    minProtocolVersion: 1,
+    agentVersion: "test",
+    kubernetesVersion: "v1.35.0",
+    capabilities: ["status"],
+    ...extra,
+  },
+});
 
 describe("link sessions (real gRPC, mTLS, loopback)", () => {
   let pki: TestPki;
@@ -46,8 +61,14 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     commands = new MemoryCommands();
     log = memoryLogger("cell");
     server = await startLinkServer({
-      host: "127.0.0.1", port: 0, credentials: new LinkServerCredentials(pki.serving), status, commands, log,
-      heartbeatIntervalMs: 60_000, renew: async () => Promise.reject(new Error("no renewals in this test")),
+      host: "127.0.0.1",
+      port: 0,
+      credentials: new LinkServerCredentials(pki.serving),
+      status,
+      commands,
+      log,
+      heartbeatIntervalMs: 60_000,
+      renew: async () => Promise.reject(new Error("no renewals in this test")),
     });
   });
   afterEach(async () => {
@@ -61,7 +82,9 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     const call = client.Connect();
     const received: CellMessage__Output[] = [];
     const ended = new Promise<{ code: number; details: string }>((resolve) => {
-      call.on("status", ((s: grpc.StatusObject) => resolve({ code: s.code, details: s.details })) as (x: never) => void);
+      call.on("status", ((s: grpc.StatusObject) => resolve({ code: s.code, details: s.details })) as (
+        x: never,
+      ) => void);
       call.on("error", (() => undefined) as (x: never) => void);
     });
     call.on("data", ((d: CellMessage__Output) => received.push(d)) as (x: never) => void);
@@ -75,7 +98,11 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     const w = await s.next("welcome");
     expect(w.welcome).toMatchObject({ protocolVersion: 1, heartbeatIntervalMs: 60_000 });
     s.call.write({ cluster: "c1", heartbeat: { seq: 7, sentUnixMs: 123 } });
-    expect((await s.next("heartbeatAck")).heartbeatAck).toEqual({ seq: 7, sentUnixMs: 123, heartbeatIntervalMs: 60_000 });
+    expect((await s.next("heartbeatAck")).heartbeatAck).toEqual({
+      seq: 7,
+      sentUnixMs: 123,
+      heartbeatIntervalMs: 60_000,
+    });
     expect(status.events.filter((e) => e.type === "connected").map((e) => e.cluster)).toEqual(["c1"]);
     expect(server.registry.get("c1")?.id).toBe(w.welcome!.sessionId);
   });
@@ -84,15 +111,24 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     await server.stop(1000);
     const pacer = new HeartbeatPacer({ baseMs: 60_000, maxMs: 200_000, high: 0.9, low: 0.6, factor: 2 });
     server = await startLinkServer({
-      host: "127.0.0.1", port: 0, credentials: new LinkServerCredentials(pki.serving), status, commands, log, pacer, pacePeriodMs: 3600_000,
-      heartbeatIntervalMs: 60_000, renew: async () => Promise.reject(new Error("no renewals in this test")),
+      host: "127.0.0.1",
+      port: 0,
+      credentials: new LinkServerCredentials(pki.serving),
+      status,
+      commands,
+      log,
+      pacer,
+      pacePeriodMs: 3600_000,
+      heartbeatIntervalMs: 60_000,
+      renew: async () => Promise.reject(new Error("no renewals in this test")),
     });
     const s = open(c1);
     s.call.write(hello("c1"));
     await s.next("welcome");
     const ackFor = async (seq: number) => {
       s.call.write({ cluster: "c1", heartbeat: { seq, sentUnixMs: seq } });
-      return (await eventually(() => s.received.find((r) => r.heartbeatAck?.seq === seq), `ack ${seq}`)).heartbeatAck!.heartbeatIntervalMs;
+      return (await eventually(() => s.received.find((r) => r.heartbeatAck?.seq === seq), `ack ${seq}`)).heartbeatAck!
+        .heartbeatIntervalMs;
     };
     expect(await ackFor(1)).toBe(60_000);
     // Observed a day apart, so the pacer's hold after each change is over (see pacer.test.ts).
@@ -115,7 +151,11 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     expect(end.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(end.details).toMatch(/bound to cluster "c1"/);
     expect(status.events).toEqual([]);
-    expect(log.lines.some((l) => l.msg === "message about another cluster rejected" && l.cluster === "c1" && l.claimed === "c2")).toBe(true);
+    expect(
+      log.lines.some(
+        (l) => l.msg === "message about another cluster rejected" && l.cluster === "c1" && l.claimed === "c2",
+      ),
+    ).toBe(true);
   });
 
   it("ends a bound stream that sends a heartbeat about another cluster, and reports it disconnected", async () => {
@@ -188,7 +228,9 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
 
   it("accepts a newer agent: negotiates down, ignores extra fields and unknown message kinds", async () => {
     const s = open(c1, V2.lattice.agent.v1.Link);
-    s.call.write(hello("c1", { protocolVersion: 2, region: "eu-west", features: ["x"], node: { name: "n1", memoryBytes: 1024 } }));
+    s.call.write(
+      hello("c1", { protocolVersion: 2, region: "eu-west", features: ["x"], node: { name: "n1", memoryBytes: 1024 } }),
+    );
     expect((await s.next("welcome")).welcome?.protocolVersion).toBe(1);
     s.call.write({ cluster: "c1", metrics: { values: { cpu: 0.5 } } });
     s.call.write({ cluster: "c1", heartbeat: { seq: 3, sentUnixMs: 3 } });
@@ -212,10 +254,21 @@ describe("silent streams", () => {
     const pki = await testPki();
     const status = new RecordingStatus();
     const server = await startLinkServer({
-      host: "127.0.0.1", port: 0, credentials: new LinkServerCredentials(pki.serving), status, commands: new MemoryCommands(),
-      log: memoryLogger(), heartbeatIntervalMs: 100, silentAfterMs: 300, renew: async () => Promise.reject(new Error("unused")),
+      host: "127.0.0.1",
+      port: 0,
+      credentials: new LinkServerCredentials(pki.serving),
+      status,
+      commands: new MemoryCommands(),
+      log: memoryLogger(),
+      heartbeatIntervalMs: 100,
+      silentAfterMs: 300,
+      renew: async () => Promise.reject(new Error("unused")),
     });
-    const client = new (linkPackage().Link)(`127.0.0.1:${server.port}`, linkChannelCredentials(await pki.agent("c1")), linkChannelOptions());
+    const client = new (linkPackage().Link)(
+      `127.0.0.1:${server.port}`,
+      linkChannelCredentials(await pki.agent("c1")),
+      linkChannelOptions(),
+    );
     try {
       const call = client.Connect();
       const ended = new Promise<number>((resolve) => call.on("status", (s: grpc.StatusObject) => resolve(s.code)));

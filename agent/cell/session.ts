@@ -10,7 +10,13 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../log";
-import type { AgentMessage__Output, CellMessage, Command, CommandResult__Output, Hello__Output } from "../protocol/load";
+import type {
+  AgentMessage__Output,
+  CellMessage,
+  Command,
+  CommandResult__Output,
+  Hello__Output,
+} from "../protocol/load";
 import { LATTICE_VERSION, negotiate } from "../protocol/version";
 import type { CommandPort, CommandTarget, StatusPort } from "./ports";
 import type { SessionRegistry } from "./registry";
@@ -126,7 +132,10 @@ export class Session implements CommandTarget {
     if (this.state === "closed") return;
     if (m.cluster !== this.cluster) {
       this.log.warn("message about another cluster rejected", { claimed: m.cluster, kind: m.body ?? "unknown" });
-      this.close(grpc.status.PERMISSION_DENIED, `this stream is bound to cluster "${this.cluster}" by its certificate; a message about "${m.cluster}" is not accepted`);
+      this.close(
+        grpc.status.PERMISSION_DENIED,
+        `this stream is bound to cluster "${this.cluster}" by its certificate; a message about "${m.cluster}" is not accepted`,
+      );
       return;
     }
     this.lastSeen = this.now();
@@ -138,14 +147,21 @@ export class Session implements CommandTarget {
       case "hello":
         return this.onHello(m.hello!);
       case "heartbeat":
-        this.send({ heartbeatAck: { seq: m.heartbeat!.seq, sentUnixMs: m.heartbeat!.sentUnixMs, heartbeatIntervalMs: this.deps.pacer.intervalMs } });
+        this.send({
+          heartbeatAck: {
+            seq: m.heartbeat!.seq,
+            sentUnixMs: m.heartbeat!.sentUnixMs,
+            heartbeatIntervalMs: this.deps.pacer.intervalMs,
+          },
+        });
         this.deps.status.heartbeat(this.cluster, this.lastSeen);
         return;
       case "health":
         this.deps.status.health(this.cluster, m.health!);
         return;
       case "commandAck":
-        if (this.deps.commands.acknowledged(this, m.commandAck!.commandId) === "foreign") this.foreignCommand(m.commandAck!.commandId);
+        if (this.deps.commands.acknowledged(this, m.commandAck!.commandId) === "foreign")
+          this.foreignCommand(m.commandAck!.commandId);
         return;
       case "commandResult":
         void this.onResult(m.commandResult!);
@@ -182,12 +198,25 @@ export class Session implements CommandTarget {
       replaced.close(grpc.status.ABORTED, "replaced by a newer stream for the same cluster");
     }
     this.send({
-      welcome: { protocolVersion: v.version, cellVersion: LATTICE_VERSION, heartbeatIntervalMs: this.deps.heartbeatIntervalMs, sessionId: this.id },
+      welcome: {
+        protocolVersion: v.version,
+        cellVersion: LATTICE_VERSION,
+        heartbeatIntervalMs: this.deps.heartbeatIntervalMs,
+        sessionId: this.id,
+      },
     });
     this.deps.status.connected(this.cluster, {
-      sessionId: this.id, hello, protocolVersion: v.version, ...(this.certificateNotAfter ? { certificateNotAfter: this.certificateNotAfter } : {}),
+      sessionId: this.id,
+      hello,
+      protocolVersion: v.version,
+      ...(this.certificateNotAfter ? { certificateNotAfter: this.certificateNotAfter } : {}),
     });
-    this.log.info("stream bound", { agentVersion: hello.agentVersion, kubernetesVersion: hello.kubernetesVersion, protocol: v.version, instance: hello.instance });
+    this.log.info("stream bound", {
+      agentVersion: hello.agentVersion,
+      kubernetesVersion: hello.kubernetesVersion,
+      protocol: v.version,
+      instance: hello.instance,
+    });
     this.deps.commands.attach(this);
   }
 
@@ -198,7 +227,10 @@ export class Session implements CommandTarget {
       this.send({ resultAck: { commandId: r.commandId } });
     } catch (e) {
       // Not recorded: no ResultAck, so the agent keeps the result and sends it again.
-      this.log.warn("could not record a command result; the agent will resend it", { command: r.commandId, error: e as Error });
+      this.log.warn("could not record a command result; the agent will resend it", {
+        command: r.commandId,
+        error: e as Error,
+      });
     }
   }
 

@@ -59,7 +59,12 @@ function internCapabilities(caps: readonly string[]): string[] {
 export function toLinkHealth(h: Health__Output): LinkHealth {
   const phases: Record<string, number> = {};
   for (const k of Object.keys(h.machinePhases ?? {}).sort()) phases[k] = h.machinePhases[k]!;
-  return { nodesReady: h.nodesReady, nodesTotal: h.nodesTotal, controlPlaneReady: h.controlPlaneReady, machinePhases: phases };
+  return {
+    nodesReady: h.nodesReady,
+    nodesTotal: h.nodesTotal,
+    controlPlaneReady: h.controlPlaneReady,
+    machinePhases: phases,
+  };
 }
 
 /** StatusPort writing ClusterLink status to the parent. */
@@ -76,7 +81,12 @@ export class LinkStatusWriter implements StatusPort {
   private readonly concurrency: number;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly kube: KubeClient, private readonly namespace: string, private readonly cell: string, private readonly opts: StatusWriterOptions) {
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly namespace: string,
+    private readonly cell: string,
+    private readonly opts: StatusWriterOptions,
+  ) {
     this.now = opts.now ?? Date.now;
     this.tokens = opts.burst;
     this.lastRefill = this.now();
@@ -131,7 +141,12 @@ export class LinkStatusWriter implements StatusPort {
     const st = this.states.get(cluster);
     if (!st || st.sessionId !== sessionId) return; // a newer session owns the status now
     const t = this.now();
-    st.status = { ...st.status, connected: false, disconnectedTime: iso(t), ...(st.heartbeatMs ? { lastHeartbeatTime: iso(st.heartbeatMs) } : {}) };
+    st.status = {
+      ...st.status,
+      connected: false,
+      disconnectedTime: iso(t),
+      ...(st.heartbeatMs ? { lastHeartbeatTime: iso(st.heartbeatMs) } : {}),
+    };
     this.mark(cluster, st);
   }
 
@@ -192,7 +207,13 @@ export class LinkStatusWriter implements StatusPort {
     const t = this.now();
     const spare = () => this.queue.length < this.opts.qps * 2;
     for (const [cluster, st] of this.states) {
-      if (st.status.connected && st.heartbeatMs !== undefined && st.heartbeatMs - (st.heartbeatWrittenMs ?? 0) >= this.opts.refreshMs && !st.dirty && spare()) {
+      if (
+        st.status.connected &&
+        st.heartbeatMs !== undefined &&
+        st.heartbeatMs - (st.heartbeatWrittenMs ?? 0) >= this.opts.refreshMs &&
+        !st.dirty &&
+        spare()
+      ) {
         st.status = { ...st.status, lastHeartbeatTime: iso(st.heartbeatMs) };
         this.mark(cluster, st);
       } else if (st.retryAt !== undefined && st.retryAt <= t && !st.dirty) {
@@ -226,10 +247,13 @@ export class LinkStatusWriter implements StatusPort {
       });
     }
     if (this.queue.length > 0 && !this.timer && this.tokens < 1) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.pump();
-      }, Math.ceil(((1 - this.tokens) / this.opts.qps) * 1000));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.pump();
+        },
+        Math.ceil(((1 - this.tokens) / this.opts.qps) * 1000),
+      );
       this.timer.unref();
     }
   }
@@ -237,7 +261,12 @@ export class LinkStatusWriter implements StatusPort {
   private async write(cluster: string, st: ClusterState): Promise<void> {
     const status = { ...st.status };
     const heartbeat = st.heartbeatMs;
-    const body = { apiVersion: LINK_API_VERSION, kind: "ClusterLink", metadata: { name: cluster, namespace: this.namespace }, status };
+    const body = {
+      apiVersion: LINK_API_VERSION,
+      kind: "ClusterLink",
+      metadata: { name: cluster, namespace: this.namespace },
+      status,
+    };
     try {
       try {
         await this.kube.applyStatus(body, CELL_FIELD_MANAGER);
@@ -248,11 +277,16 @@ export class LinkStatusWriter implements StatusPort {
         this.opts.log.info("no ClusterLink for this cluster: status not recorded", { cluster });
       }
       st.failures = 0;
-      if (status.lastHeartbeatTime && heartbeat !== undefined) st.heartbeatWrittenMs = Date.parse(status.lastHeartbeatTime);
+      if (status.lastHeartbeatTime && heartbeat !== undefined)
+        st.heartbeatWrittenMs = Date.parse(status.lastHeartbeatTime);
     } catch (e) {
       st.failures++;
       st.retryAt = this.now() + Math.min(30_000, 500 * 2 ** Math.min(st.failures, 6));
-      this.opts.log.warn("could not write link status; will retry", { cluster, error: e as Error, failures: st.failures });
+      this.opts.log.warn("could not write link status; will retry", {
+        cluster,
+        error: e as Error,
+        failures: st.failures,
+      });
     }
   }
 }

@@ -15,7 +15,9 @@ export function linkCrds(): KubeObject[] {
   return readdirSync(LINK_CRD_DIR)
     .filter((f) => f.endsWith(".yaml"))
     .sort()
-    .flatMap((f) => parseAllDocuments(readFileSync(path.join(LINK_CRD_DIR, f), "utf8")).map((d) => d.toJS() as KubeObject));
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(path.join(LINK_CRD_DIR, f), "utf8")).map((d) => d.toJS() as KubeObject),
+    );
 }
 
 /** Apply the link's CRDs and wait until the API serves them. */
@@ -25,7 +27,11 @@ export async function installLinkCrds(kube: KubeClient, timeoutMs = 60_000): Pro
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
     for (;;) {
-      const live = await kube.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: crd.metadata.name });
+      const live = await kube.get({
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        name: crd.metadata.name,
+      });
       const conds = (live.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
       if (conds.some((c) => c.type === "Established" && c.status === "True")) break;
       if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);

@@ -43,7 +43,11 @@ export function readIdentitySecret(s: SecretObject): IdentityFields {
     return v;
   };
   return {
-    certificate: get("tls.crt"), caBundle: get("ca.crt"), cluster: get("cluster"), capiNamespace: get("capi-namespace"),
-    parentAddress: get("parent-address"), serverName: get("server-name"),
+    certificate: get("tls.crt"),
+    caBundle: get("ca.crt"),
+    cluster: get("cluster"),
+    capiNamespace: get("capi-namespace"),
+    parentAddress: get("parent-address"),
+    serverName: get("server-name"),
   };
 }

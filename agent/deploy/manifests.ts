@@ -19,7 +19,9 @@ export interface AgentManifestOptions {
 /** The child's agent manifests, in apply order (namespaces first). */
 export function renderAgentManifests(o: AgentManifestOptions): KubeObject[] {
   const namespaces = [...new Set([o.namespace, o.capiNamespace])].map((name): KubeObject => ({
-    apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "app.kubernetes.io/managed-by": "lattice" } },
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels: { "app.kubernetes.io/managed-by": "lattice" } },
   }));
   return [
     ...namespaces,

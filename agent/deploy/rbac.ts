@@ -29,8 +29,18 @@ export function readRules(): PolicyRule[] {
 /** Rules in the agent's own namespace: only its two objects (create cannot be limited by name). */
 export function selfRules(): PolicyRule[] {
   return [
-    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [IDENTITY_SECRET_NAME, KEY_SECRET_NAME] },
-    { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "update", "patch"], resourceNames: [JOURNAL_CONFIGMAP_NAME] },
+    {
+      apiGroups: [""],
+      resources: ["secrets"],
+      verbs: ["get", "patch"],
+      resourceNames: [IDENTITY_SECRET_NAME, KEY_SECRET_NAME],
+    },
+    {
+      apiGroups: [""],
+      resources: ["configmaps"],
+      verbs: ["get", "update", "patch"],
+      resourceNames: [JOURNAL_CONFIGMAP_NAME],
+    },
     { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
   ];
 }
@@ -47,10 +57,24 @@ export function capiRules(): PolicyRule[] {
 /** The RBAC objects for an agent in `namespace` acting on `capiNamespace`. */
 export function renderAgentRbac(namespace: string, capiNamespace: string): KubeObject[] {
   const subjects = [{ kind: "ServiceAccount", name: AGENT_NAME, namespace }];
-  const role = (kind: "Role" | "ClusterRole", name: string, ns: string | undefined, rules: PolicyRule[]): KubeObject =>
-    ({ apiVersion: RBAC, kind, metadata: { name, ...(ns ? { namespace: ns } : {}), labels }, rules });
-  const binding = (kind: "RoleBinding" | "ClusterRoleBinding", name: string, ns: string | undefined, roleKind: string): KubeObject =>
-    ({ apiVersion: RBAC, kind, metadata: { name, ...(ns ? { namespace: ns } : {}), labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: roleKind, name }, subjects });
+  const role = (
+    kind: "Role" | "ClusterRole",
+    name: string,
+    ns: string | undefined,
+    rules: PolicyRule[],
+  ): KubeObject => ({ apiVersion: RBAC, kind, metadata: { name, ...(ns ? { namespace: ns } : {}), labels }, rules });
+  const binding = (
+    kind: "RoleBinding" | "ClusterRoleBinding",
+    name: string,
+    ns: string | undefined,
+    roleKind: string,
+  ): KubeObject => ({
+    apiVersion: RBAC,
+    kind,
+    metadata: { name, ...(ns ? { namespace: ns } : {}), labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: roleKind, name },
+    subjects,
+  });
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: AGENT_NAME, namespace, labels } },
     role("ClusterRole", `${AGENT_NAME}-read`, undefined, readRules()),

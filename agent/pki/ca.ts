@@ -6,8 +6,15 @@
 import { timingSafeEqual } from "node:crypto";
 import { AGENT_ORGANIZATION, assertClusterName, clusterUri } from "../protocol/identity";
 import {
-  ecdsaParams, generateKeyPair, importPrivateKeyPem, privateKeyPem, randomSerial, spkiOfPrivateKeyPem, x509,
-  type CryptoKey, type Curve,
+  ecdsaParams,
+  generateKeyPair,
+  importPrivateKeyPem,
+  privateKeyPem,
+  randomSerial,
+  spkiOfPrivateKeyPem,
+  x509,
+  type CryptoKey,
+  type Curve,
 } from "./crypto";
 
 const MINUTE = 60_000;
@@ -55,7 +62,10 @@ export class CertificateAuthority {
   }
 
   /** A new self-signed CA; returns it with its private key PEM (to be stored, never logged). */
-  static async generate(commonName: string, validityMs = 10 * 365 * DAY): Promise<{ ca: CertificateAuthority; keyPem: string }> {
+  static async generate(
+    commonName: string,
+    validityMs = 10 * 365 * DAY,
+  ): Promise<{ ca: CertificateAuthority; keyPem: string }> {
     const keys = await generateKeyPair("P-384");
     const now = Date.now();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -72,7 +82,10 @@ export class CertificateAuthority {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
-    return { ca: new CertificateAuthority(cert, keys.privateKey, "P-384"), keyPem: await privateKeyPem(keys.privateKey) };
+    return {
+      ca: new CertificateAuthority(cert, keys.privateKey, "P-384"),
+      keyPem: await privateKeyPem(keys.privateKey),
+    };
   }
 
   /** Load a stored CA; CaError when the pair is not a valid, current CA with its own key. */
@@ -85,7 +98,8 @@ export class CertificateAuthority {
     }
     const bc = cert.getExtension(x509.BasicConstraintsExtension);
     if (!bc?.ca) throw new CaError(`certificate ${cert.subject} is not a CA`);
-    if (cert.notAfter.getTime() <= now) throw new CaError(`CA certificate ${cert.subject} expired at ${cert.notAfter.toISOString()}`);
+    if (cert.notAfter.getTime() <= now)
+      throw new CaError(`CA certificate ${cert.subject} expired at ${cert.notAfter.toISOString()}`);
     const spki = Buffer.from(cert.publicKey.rawData);
     const keySpki = spkiOfPrivateKeyPem(keyPem);
     if (spki.length !== keySpki.length || !timingSafeEqual(spki, keySpki)) {
@@ -96,25 +110,47 @@ export class CertificateAuthority {
   }
 
   /** An agent client certificate for `cluster` on the given public key. */
-  async issueAgent(publicKey: x509.PublicKeyType, cluster: string, validityMs = AGENT_CERT_VALIDITY_MS): Promise<IssuedCertificate> {
+  async issueAgent(
+    publicKey: x509.PublicKeyType,
+    cluster: string,
+    validityMs = AGENT_CERT_VALIDITY_MS,
+  ): Promise<IssuedCertificate> {
     assertClusterName(cluster);
-    return this.issue(publicKey, `CN=${cluster}, O=${AGENT_ORGANIZATION}`, x509.ExtendedKeyUsage.clientAuth,
-      [{ type: "url", value: clusterUri(cluster) }], validityMs);
+    return this.issue(
+      publicKey,
+      `CN=${cluster}, O=${AGENT_ORGANIZATION}`,
+      x509.ExtendedKeyUsage.clientAuth,
+      [{ type: "url", value: clusterUri(cluster) }],
+      validityMs,
+    );
   }
 
   /** A serving certificate for the cell. */
-  async issueServing(publicKey: x509.PublicKeyType, names: ServingNames, validityMs = SERVING_CERT_VALIDITY_MS): Promise<IssuedCertificate> {
+  async issueServing(
+    publicKey: x509.PublicKeyType,
+    names: ServingNames,
+    validityMs = SERVING_CERT_VALIDITY_MS,
+  ): Promise<IssuedCertificate> {
     const first = names.dns[0] ?? names.ip[0];
     if (!first) throw new CaError("a serving certificate needs at least one name");
-    return this.issue(publicKey, `CN=${first}, O=lattice`, x509.ExtendedKeyUsage.serverAuth, [
-      ...names.dns.map((value) => ({ type: "dns" as const, value })),
-      ...names.ip.map((value) => ({ type: "ip" as const, value })),
-    ], validityMs);
+    return this.issue(
+      publicKey,
+      `CN=${first}, O=lattice`,
+      x509.ExtendedKeyUsage.serverAuth,
+      [
+        ...names.dns.map((value) => ({ type: "dns" as const, value })),
+        ...names.ip.map((value) => ({ type: "ip" as const, value })),
+      ],
+      validityMs,
+    );
   }
 
   private async issue(
-    publicKey: x509.PublicKeyType, subject: string, usage: string,
-    san: { type: "dns" | "ip" | "url"; value: string }[], validityMs: number,
+    publicKey: x509.PublicKeyType,
+    subject: string,
+    usage: string,
+    san: { type: "dns" | "ip" | "url"; value: string }[],
+    validityMs: number,
   ): Promise<IssuedCertificate> {
     const now = Date.now();
     // Never outlive the CA: a chain with a leaf valid past its issuer fails verification anyway.

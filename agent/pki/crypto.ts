@@ -31,10 +31,15 @@ export async function privateKeyPem(key: CryptoKey): Promise<string> {
 const CURVE_OF: Readonly<Record<string, Curve>> = { prime256v1: "P-256", secp384r1: "P-384" };
 
 /** A PEM (PKCS#8 or SEC1) ECDSA private key as a signing CryptoKey and its public half. */
-export async function importPrivateKeyPem(pem: string): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey; curve: Curve }> {
+export async function importPrivateKeyPem(
+  pem: string,
+): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey; curve: Curve }> {
   const ko = createPrivateKey(pem);
   const curve = ko.asymmetricKeyType === "ec" ? CURVE_OF[ko.asymmetricKeyDetails?.namedCurve ?? ""] : undefined;
-  if (!curve) throw new Error(`unsupported private key: ${ko.asymmetricKeyType} ${ko.asymmetricKeyDetails?.namedCurve ?? ""} (want ECDSA P-256 or P-384)`);
+  if (!curve)
+    throw new Error(
+      `unsupported private key: ${ko.asymmetricKeyType} ${ko.asymmetricKeyDetails?.namedCurve ?? ""} (want ECDSA P-256 or P-384)`,
+    );
   const pkcs8 = ko.export({ format: "der", type: "pkcs8" });
   const spki = createPublicKey(ko).export({ format: "der", type: "spki" });
   const alg = { name: "ECDSA", namedCurve: curve };

@@ -43,7 +43,8 @@ export async function checkAgentCsr(pem: string, cluster: string): Promise<x509.
     throw new CsrError(`certificate request does not parse: ${(e as Error).message}`);
   }
   const hash = (csr.signatureAlgorithm as { hash?: { name?: string } }).hash?.name ?? "";
-  if (!APPROVED_HASHES.has(hash)) throw new CsrError(`certificate request signed with ${hash || "an unknown hash"}; want SHA-256/384/512`);
+  if (!APPROVED_HASHES.has(hash))
+    throw new CsrError(`certificate request signed with ${hash || "an unknown hash"}; want SHA-256/384/512`);
   checkKey(Buffer.from(csr.publicKey.rawData));
   let valid = false;
   try {
@@ -54,7 +55,9 @@ export async function checkAgentCsr(pem: string, cluster: string): Promise<x509.
   if (!valid) throw new CsrError("certificate request signature does not verify (no proof of key possession)");
   const cn = csr.subjectName.getField("CN");
   if (cn.length !== 1 || cn[0] !== cluster) {
-    throw new CsrError(`certificate request names ${cn.length ? `"${cn.join(",")}"` : "no CN"}, but it is for cluster "${cluster}"`);
+    throw new CsrError(
+      `certificate request names ${cn.length ? `"${cn.join(",")}"` : "no CN"}, but it is for cluster "${cluster}"`,
+    );
   }
   return csr;
 }
@@ -70,5 +73,7 @@ function checkKey(spki: Buffer): void {
   const d = ko.asymmetricKeyDetails ?? {};
   if (ko.asymmetricKeyType === "ec" && (d.namedCurve === "prime256v1" || d.namedCurve === "secp384r1")) return;
   if ((ko.asymmetricKeyType === "rsa" || ko.asymmetricKeyType === "rsa-pss") && (d.modulusLength ?? 0) >= 2048) return;
-  throw new CsrError(`certificate request key ${ko.asymmetricKeyType} ${d.namedCurve ?? d.modulusLength ?? ""} is not allowed (ECDSA P-256/P-384 or RSA >= 2048)`);
+  throw new CsrError(
+    `certificate request key ${ko.asymmetricKeyType} ${d.namedCurve ?? d.modulusLength ?? ""} is not allowed (ECDSA P-256/P-384 or RSA >= 2048)`,
+  );
 }

@@ -67,7 +67,9 @@ describe("checkAgentCsr", () => {
 
   it("refuses a CSR naming another cluster", async () => {
     const keys = await generateKeyPair();
-    await expect(checkAgentCsr(await createAgentCsr("c2", keys), "c1")).rejects.toThrow(/names "c2", but it is for cluster "c1"/);
+    await expect(checkAgentCsr(await createAgentCsr("c2", keys), "c1")).rejects.toThrow(
+      /names "c2", but it is for cluster "c1"/,
+    );
   });
 
   it("refuses a CSR whose signature does not verify", async () => {
@@ -80,15 +82,26 @@ describe("checkAgentCsr", () => {
   });
 
   it("refuses keys outside ECDSA P-256/P-384 and RSA >= 2048", async () => {
-    const p521 = (await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-521" }, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+    const p521 = (await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-521" }, true, [
+      "sign",
+      "verify",
+    ])) as webcrypto.CryptoKeyPair;
     const csr521 = await x509.Pkcs10CertificateRequestGenerator.create({
-      name: "CN=c1", keys: p521, signingAlgorithm: { name: "ECDSA", hash: "SHA-512" } as EcdsaParams,
+      name: "CN=c1",
+      keys: p521,
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-512" } as EcdsaParams,
     });
     await expect(checkAgentCsr(csr521.toString("pem"), "c1")).rejects.toThrow(/not allowed/);
     const rsa1024 = (await webcrypto.subtle.generateKey(
-      { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"],
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true,
+      ["sign", "verify"],
     )) as webcrypto.CryptoKeyPair;
-    const csrRsa = await x509.Pkcs10CertificateRequestGenerator.create({ name: "CN=c1", keys: rsa1024, signingAlgorithm: { name: "RSASSA-PKCS1-v1_5" } });
+    const csrRsa = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: "CN=c1",
+      keys: rsa1024,
+      signingAlgorithm: { name: "RSASSA-PKCS1-v1_5" },
+    });
     await expect(checkAgentCsr(csrRsa.toString("pem"), "c1")).rejects.toThrow(/not allowed/);
   });
 

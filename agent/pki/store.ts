@@ -42,6 +42,9 @@ export async function readCaBundle(kube: KubeClient, namespace: string): Promise
 async function fromSecret(s: TlsSecret): Promise<CertificateAuthority> {
   const cert = unb64(s.data?.["tls.crt"]);
   const key = unb64(s.data?.["tls.key"]);
-  if (!cert || !key) throw new Error(`Secret ${s.metadata.namespace}/${s.metadata.name} lacks tls.crt or tls.key: delete it to have a new CA made (every agent must then re-bootstrap)`);
+  if (!cert || !key)
+    throw new Error(
+      `Secret ${s.metadata.namespace}/${s.metadata.name} lacks tls.crt or tls.key: delete it to have a new CA made (every agent must then re-bootstrap)`,
+    );
   return CertificateAuthority.fromPem(cert, key);
 }

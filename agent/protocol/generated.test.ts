@@ -12,7 +12,10 @@ describe("generated protocol types", () => {
       const checkedIn = path.join(__dirname, "..", "..", "proto", "gen");
       expect(listFiles(checkedIn)).toEqual(listFiles(dir));
       for (const f of listFiles(dir)) {
-        expect({ file: f, text: readFileSync(path.join(checkedIn, f), "utf8") }).toEqual({ file: f, text: readFileSync(path.join(dir, f), "utf8") });
+        expect({ file: f, text: readFileSync(path.join(checkedIn, f), "utf8") }).toEqual({
+          file: f,
+          text: readFileSync(path.join(dir, f), "utf8"),
+        });
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,13 @@
 import type { PeerCertificate } from "node:tls";
 import { assertClusterName, checkCellCertificate, clusterOfPeer } from "./identity";
 
-const peer = (p: Partial<PeerCertificate> & { CN?: string }): PeerCertificate => ({
-  raw: Buffer.from("x"),
-  subject: { CN: p.CN ?? "c1" },
-  subjectaltname: p.subjectaltname ?? "URI:spiffe://lattice.dev/cluster/c1",
-  ext_key_usage: p.ext_key_usage ?? ["1.3.6.1.5.5.7.3.2"],
-} as unknown as PeerCertificate);
+const peer = (p: Partial<PeerCertificate> & { CN?: string }): PeerCertificate =>
+  ({
+    raw: Buffer.from("x"),
+    subject: { CN: p.CN ?? "c1" },
+    subjectaltname: p.subjectaltname ?? "URI:spiffe://lattice.dev/cluster/c1",
+    ext_key_usage: p.ext_key_usage ?? ["1.3.6.1.5.5.7.3.2"],
+  }) as unknown as PeerCertificate;
 
 describe("cluster identity of a client certificate", () => {
   it("is the CN when the URI SAN agrees and the usage is clientAuth", () => {
@@ -16,9 +17,21 @@ describe("cluster identity of a client certificate", () => {
   it.each([
     ["no certificate", undefined, /no client certificate/],
     ["a serving certificate", peer({ ext_key_usage: ["1.3.6.1.5.5.7.3.1"] }), /clientAuth/],
-    ["a URI for another cluster", peer({ subjectaltname: "URI:spiffe://lattice.dev/cluster/c2" }), /exactly the URI SAN/],
-    ["two cluster URIs", peer({ subjectaltname: "URI:spiffe://lattice.dev/cluster/c1, URI:spiffe://lattice.dev/cluster/c2" }), /exactly the URI SAN/],
-    ["a CN that is not a cluster name", peer({ CN: "C1;drop", subjectaltname: "URI:spiffe://lattice.dev/cluster/C1;drop" }), /DNS-1123/],
+    [
+      "a URI for another cluster",
+      peer({ subjectaltname: "URI:spiffe://lattice.dev/cluster/c2" }),
+      /exactly the URI SAN/,
+    ],
+    [
+      "two cluster URIs",
+      peer({ subjectaltname: "URI:spiffe://lattice.dev/cluster/c1, URI:spiffe://lattice.dev/cluster/c2" }),
+      /exactly the URI SAN/,
+    ],
+    [
+      "a CN that is not a cluster name",
+      peer({ CN: "C1;drop", subjectaltname: "URI:spiffe://lattice.dev/cluster/C1;drop" }),
+      /DNS-1123/,
+    ],
   ])("is refused for %s", (_what, cert, why) => {
     expect(() => clusterOfPeer(cert)).toThrow(why);
   });
@@ -30,9 +43,16 @@ describe("cluster identity of a client certificate", () => {
   });
 
   it("the cell's certificate must name lattice-cell and serve", () => {
-    const ok = { subjectaltname: "DNS:lattice-cell, IP Address:10.0.0.1", ext_key_usage: ["1.3.6.1.5.5.7.3.1"] } as unknown as PeerCertificate;
+    const ok = {
+      subjectaltname: "DNS:lattice-cell, IP Address:10.0.0.1",
+      ext_key_usage: ["1.3.6.1.5.5.7.3.1"],
+    } as unknown as PeerCertificate;
     expect(checkCellCertificate(ok)).toBeUndefined();
-    expect(checkCellCertificate({ ...ok, subjectaltname: "DNS:other" } as PeerCertificate)?.message).toMatch(/does not name lattice-cell/);
-    expect(checkCellCertificate({ ...ok, ext_key_usage: ["1.3.6.1.5.5.7.3.2"] } as PeerCertificate)?.message).toMatch(/serverAuth/);
+    expect(checkCellCertificate({ ...ok, subjectaltname: "DNS:other" } as PeerCertificate)?.message).toMatch(
+      /does not name lattice-cell/,
+    );
+    expect(checkCellCertificate({ ...ok, ext_key_usage: ["1.3.6.1.5.5.7.3.2"] } as PeerCertificate)?.message).toMatch(
+      /serverAuth/,
+    );
   });
 });

@@ -32,14 +32,18 @@ export class IdentityError extends Error {
 
 /** Throws IdentityError unless `name` is a valid cluster name. */
 export function assertClusterName(name: string, what = "cluster name"): string {
-  if (!CLUSTER_NAME.test(name)) throw new IdentityError(`${what} "${name}" is not a DNS-1123 label (lower case, digits, '-', at most 63)`);
+  if (!CLUSTER_NAME.test(name))
+    throw new IdentityError(`${what} "${name}" is not a DNS-1123 label (lower case, digits, '-', at most 63)`);
   return name;
 }
 
 /** The URIs in a subjectaltname string ("DNS:a, URI:spiffe://..., IP Address:1.2.3.4"). */
 function sanEntries(san: string | undefined, type: "URI" | "DNS"): string[] {
   if (!san) return [];
-  return san.split(/,\s*/).filter((e) => e.startsWith(`${type}:`)).map((e) => e.slice(type.length + 1));
+  return san
+    .split(/,\s*/)
+    .filter((e) => e.startsWith(`${type}:`))
+    .map((e) => e.slice(type.length + 1));
 }
 
 /** The cluster an authenticated client certificate speaks for; IdentityError if it names none. */
@@ -59,7 +63,8 @@ export function clusterOfPeer(cert: PeerCertificate | undefined): string {
 
 /** Undefined if the cell's serving certificate is acceptable, else the reason (for checkServerIdentity). */
 export function checkCellCertificate(cert: PeerCertificate, serverName = CELL_SERVER_NAME): Error | undefined {
-  if (!(cert.ext_key_usage ?? []).includes(EKU_SERVER_AUTH)) return new IdentityError("the cell's certificate lacks the serverAuth usage");
+  if (!(cert.ext_key_usage ?? []).includes(EKU_SERVER_AUTH))
+    return new IdentityError("the cell's certificate lacks the serverAuth usage");
   if (!sanEntries(cert.subjectaltname, "DNS").includes(serverName)) {
     return new IdentityError(`the cell's certificate does not name ${serverName}`);
   }

@@ -7,13 +7,17 @@ import { generateKeyPair, privateKeyPem } from "../pki/crypto";
 import { CELL_SERVER_NAME, checkCellCertificate, clusterOfPeer } from "./identity";
 import { FIPS_TLS, serverTlsOptions } from "./tls";
 
-interface Pem { cert: string; key: string }
+interface Pem {
+  cert: string;
+  key: string;
+}
 
 async function leaf(ca: CertificateAuthority, kind: "agent" | "serving", name: string): Promise<Pem> {
   const keys = await generateKeyPair();
-  const issued = kind === "agent"
-    ? await ca.issueAgent(keys.publicKey, name)
-    : await ca.issueServing(keys.publicKey, { dns: [name], ip: ["127.0.0.1"] });
+  const issued =
+    kind === "agent"
+      ? await ca.issueAgent(keys.publicKey, name)
+      : await ca.issueServing(keys.publicKey, { dns: [name], ip: ["127.0.0.1"] });
   return { cert: issued.pem, key: await privateKeyPem(keys.privateKey) };
 }
 
@@ -84,17 +88,23 @@ describe("link TLS", () => {
   });
 
   it("refuses a client offering only ChaCha20 suites", async () => {
-    await expect(connect({ ...agent, ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305" })).rejects.toMatchObject({ code: "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE" });
+    await expect(
+      connect({ ...agent, ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305" }),
+    ).rejects.toMatchObject({ code: "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE" });
     expect(identities).toEqual([]);
   });
 
   it("refuses a client offering only the X25519 group", async () => {
-    await expect(connect({ ...FIPS_TLS, ecdhCurve: "X25519", ...agent })).rejects.toMatchObject({ code: "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE" });
+    await expect(connect({ ...FIPS_TLS, ecdhCurve: "X25519", ...agent })).rejects.toMatchObject({
+      code: "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE",
+    });
     expect(identities).toEqual([]);
   });
 
   it("refuses TLS 1.1", async () => {
-    await expect(connect({ ...agent, minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" })).rejects.toMatchObject({ code: "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION" });
+    await expect(
+      connect({ ...agent, minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" }),
+    ).rejects.toMatchObject({ code: "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION" });
     expect(identities).toEqual([]);
   });
 

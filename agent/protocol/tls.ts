@@ -36,7 +36,9 @@ export const FIPS_SIGALGS = [
 ].join(":");
 
 /** The context options every link endpoint uses. */
-export const FIPS_TLS: Readonly<Pick<tls.SecureContextOptions, "minVersion" | "maxVersion" | "ciphers" | "ecdhCurve" | "sigalgs">> = {
+export const FIPS_TLS: Readonly<
+  Pick<tls.SecureContextOptions, "minVersion" | "maxVersion" | "ciphers" | "ecdhCurve" | "sigalgs">
+> = {
   minVersion: "TLSv1.2",
   maxVersion: "TLSv1.3",
   ciphers: FIPS_CIPHERS,

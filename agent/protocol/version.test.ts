@@ -16,14 +16,21 @@ describe("negotiate", () => {
   });
 
   it("agrees iff the ranges overlap, on a version inside both", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 5 }),
-      (pMin, pSpan, oMin, oSpan) => {
-        const peer = { min: pMin, max: pMin + pSpan };
-        const ours = { min: oMin, max: oMin + oSpan };
-        const r = negotiate(peer, ours);
-        const overlap = peer.min <= ours.max && ours.min <= peer.max;
-        if (!overlap) return !r.ok;
-        return r.ok && r.version >= Math.max(peer.min, ours.min) && r.version <= Math.min(peer.max, ours.max);
-      }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 5 }),
+        (pMin, pSpan, oMin, oSpan) => {
+          const peer = { min: pMin, max: pMin + pSpan };
+          const ours = { min: oMin, max: oMin + oSpan };
+          const r = negotiate(peer, ours);
+          const overlap = peer.min <= ours.max && ours.min <= peer.max;
+          if (!overlap) return !r.ok;
+          return r.ok && r.version >= Math.max(peer.min, ours.min) && r.version <= Math.min(peer.max, ours.max);
+        },
+      ),
+    );
   });
 });

@@ -27,7 +27,15 @@ export function negotiate(
   const peerMax = peer.max || 1;
   const peerMin = peer.min || Math.min(peerMax, 1);
   const version = Math.min(peerMax, ours.max);
-  if (version < ours.min) return { ok: false, reason: `peer speaks protocol ${peerMin}..${peerMax}, this side needs at least ${ours.min}: upgrade the agent` };
-  if (version < peerMin) return { ok: false, reason: `peer needs protocol ${peerMin} or newer, this side speaks up to ${ours.max}: upgrade the cell` };
+  if (version < ours.min)
+    return {
+      ok: false,
+      reason: `peer speaks protocol ${peerMin}..${peerMax}, this side needs at least ${ours.min}: upgrade the agent`,
+    };
+  if (version < peerMin)
+    return {
+      ok: false,
+      reason: `peer needs protocol ${peerMin} or newer, this side speaks up to ${ours.max}: upgrade the cell`,
+    };
   return { ok: true, version };
 }

@@ -17,14 +17,24 @@ export interface TestPki {
 export async function testPki(): Promise<TestPki> {
   const { ca } = await CertificateAuthority.generate("test-cell-ca");
   const sk = await generateKeyPair();
-  const serving = { ca: ca.certPem, cert: (await ca.issueServing(sk.publicKey, { dns: [CELL_SERVER_NAME], ip: ["127.0.0.1"] })).pem, key: await privateKeyPem(sk.privateKey) };
+  const serving = {
+    ca: ca.certPem,
+    cert: (await ca.issueServing(sk.publicKey, { dns: [CELL_SERVER_NAME], ip: ["127.0.0.1"] })).pem,
+    key: await privateKeyPem(sk.privateKey),
+  };
   return {
     ca,
     serving,
     async agent(cluster) {
       const k = await generateKeyPair();
       const issued = await ca.issueAgent(k.publicKey, cluster);
-      return { ca: ca.certPem, cert: issued.pem, key: await privateKeyPem(k.privateKey), notBefore: new Date(Date.now() - 300_000), notAfter: issued.notAfter };
+      return {
+        ca: ca.certPem,
+        cert: issued.pem,
+        key: await privateKeyPem(k.privateKey),
+        notBefore: new Date(Date.now() - 300_000),
+        notAfter: issued.notAfter,
+      };
     },
   };
 }

@@ -7,7 +7,13 @@ import type { Command } from "../protocol/load";
 
 /** Records every StatusPort call. */
 export class RecordingStatus implements StatusPort {
-  readonly events: { type: string; cluster: string; sessionId?: string; info?: ConnectedInfo; health?: Health__Output }[] = [];
+  readonly events: {
+    type: string;
+    cluster: string;
+    sessionId?: string;
+    info?: ConnectedInfo;
+    health?: Health__Output;
+  }[] = [];
   heartbeats = 0;
   connected(cluster: string, info: ConnectedInfo): void {
     this.events.push({ type: "connected", cluster, sessionId: info.sessionId, info });
@@ -36,7 +42,8 @@ export class MemoryCommands implements CommandPort {
   }
   attach(target: CommandTarget): void {
     this.attached.add(target);
-    for (const c of this.commands.values()) if (c.cluster === target.cluster && !this.results.has(c.id!)) target.sendCommand(c);
+    for (const c of this.commands.values())
+      if (c.cluster === target.cluster && !this.results.has(c.id!)) target.sendCommand(c);
   }
   detach(target: CommandTarget): void {
     this.attached.delete(target);

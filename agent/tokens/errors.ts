@@ -23,7 +23,10 @@ const MESSAGE: Readonly<Record<TokenErrorCode, string>> = {
 /** A refused token. */
 export class TokenError extends Error {
   readonly httpStatus: number;
-  constructor(readonly code: TokenErrorCode, detail?: string) {
+  constructor(
+    readonly code: TokenErrorCode,
+    detail?: string,
+  ) {
     super(detail ? `${MESSAGE[code]} (${detail})` : MESSAGE[code]);
     this.name = "TokenError";
     this.httpStatus = HTTP_STATUS[code];

@@ -4,7 +4,14 @@
 // else in clear: treat the result as a secret (a Pulumi secret output, a file with mode 0600).
 import { KubeError, type KubeClient } from "../../kube/client";
 import { ensureNamespace } from "../api/namespace";
-import { CELL_FIELD_MANAGER, CLUSTER_LABEL, DEFAULT_NAMESPACE, LINK_API_VERSION, MANAGED_BY, MANAGED_BY_LABEL } from "../api/types";
+import {
+  CELL_FIELD_MANAGER,
+  CLUSTER_LABEL,
+  DEFAULT_NAMESPACE,
+  LINK_API_VERSION,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+} from "../api/types";
 import { readEndpoint } from "../cell/endpoint";
 import { loadOrCreateCa } from "../pki/store";
 import { CELL_SERVER_NAME } from "../protocol/identity";
@@ -36,22 +43,32 @@ export interface IssueOptions {
 }
 
 /** Issue a single-use bootstrap token for `cluster`. */
-export async function issueBootstrapToken(kube: KubeClient, cluster: string, opts: IssueOptions = {}): Promise<BootstrapGrant> {
+export async function issueBootstrapToken(
+  kube: KubeClient,
+  cluster: string,
+  opts: IssueOptions = {},
+): Promise<BootstrapGrant> {
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   await ensureNamespace(kube, namespace);
   const ca = await loadOrCreateCa(kube, namespace);
   try {
-    await kube.apply({
-      apiVersion: LINK_API_VERSION, kind: "ClusterLink",
-      metadata: { name: cluster, namespace, labels: { [CLUSTER_LABEL]: cluster, [MANAGED_BY_LABEL]: MANAGED_BY } },
-      spec: { cluster },
-    }, { fieldManager: CELL_FIELD_MANAGER });
+    await kube.apply(
+      {
+        apiVersion: LINK_API_VERSION,
+        kind: "ClusterLink",
+        metadata: { name: cluster, namespace, labels: { [CLUSTER_LABEL]: cluster, [MANAGED_BY_LABEL]: MANAGED_BY } },
+        spec: { cluster },
+      },
+      { fieldManager: CELL_FIELD_MANAGER },
+    );
   } catch (e) {
-    if (e instanceof KubeError && e.status === 404) throw new Error(`the parent does not serve ClusterLink (${LINK_API_VERSION}): install agent/deploy/crds first`);
+    if (e instanceof KubeError && e.status === 404)
+      throw new Error(`the parent does not serve ClusterLink (${LINK_API_VERSION}): install agent/deploy/crds first`);
     throw e;
   }
   const issued = await new TokenStore(kube, namespace).issue(cluster, {
-    ttlSeconds: opts.ttlSeconds ?? 7200, ...(opts.capiNamespace ? { capiNamespace: opts.capiNamespace } : {}),
+    ttlSeconds: opts.ttlSeconds ?? 7200,
+    ...(opts.capiNamespace ? { capiNamespace: opts.capiNamespace } : {}),
   });
   const ep = await readEndpoint(kube, namespace);
   return {

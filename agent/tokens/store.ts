@@ -49,10 +49,17 @@ const field = (s: SecretObject, k: string): string => Buffer.from(s.data?.[k] ??
 
 /** Token records of one cell namespace. */
 export class TokenStore {
-  constructor(private readonly kube: KubeClient, readonly namespace: string) {}
+  constructor(
+    private readonly kube: KubeClient,
+    readonly namespace: string,
+  ) {}
 
   /** Issue a token for `cluster`; the returned value is shown once and stored only hashed. */
-  async issue(cluster: string, opts: { ttlSeconds: number; capiNamespace?: string }, now = new Date()): Promise<IssuedToken> {
+  async issue(
+    cluster: string,
+    opts: { ttlSeconds: number; capiNamespace?: string },
+    now = new Date(),
+  ): Promise<IssuedToken> {
     assertClusterName(cluster);
     if (!(opts.ttlSeconds >= MIN_TTL_SECONDS && opts.ttlSeconds <= MAX_TTL_SECONDS)) {
       throw new RangeError(`token ttl ${opts.ttlSeconds}s is outside ${MIN_TTL_SECONDS}..${MAX_TTL_SECONDS}s`);
@@ -91,9 +98,13 @@ export class TokenStore {
     if (!isWellFormedToken(token)) throw new TokenError("malformed");
     const hash = hashToken(token);
     const record = await this.kube.getOrUndefined<TokenSecret>({
-      apiVersion: "v1", kind: "Secret", namespace: this.namespace, name: tokenSecretName(hash),
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: this.namespace,
+      name: tokenSecretName(hash),
     });
-    if (!record || record.type !== TOKEN_SECRET_TYPE || !sameHash(field(record, "token-sha256"), hash)) throw new TokenError("unknown");
+    if (!record || record.type !== TOKEN_SECRET_TYPE || !sameHash(field(record, "token-sha256"), hash))
+      throw new TokenError("unknown");
     if (record.data?.["used-at"]) throw new TokenError("used");
     const expiresAt = new Date(field(record, "expires-at"));
     if (!(expiresAt.getTime() > now.getTime())) throw new TokenError("expired");
@@ -115,7 +126,10 @@ export class TokenStore {
 
   /** Delete records that expired, or were used, more than `graceMs` ago. Returns how many. */
   async collectGarbage(now = new Date(), graceMs = 3600_000): Promise<number> {
-    const records = await this.kube.list<TokenSecret>("v1", "Secret", { namespace: this.namespace, labelSelector: `${TOKEN_LABEL}=true` });
+    const records = await this.kube.list<TokenSecret>("v1", "Secret", {
+      namespace: this.namespace,
+      labelSelector: `${TOKEN_LABEL}=true`,
+    });
     let deleted = 0;
     for (const r of records) {
       const usedAt = r.data?.["used-at"] ? new Date(field(r, "used-at")).getTime() : Infinity;
@@ -123,8 +137,13 @@ export class TokenStore {
       if (Math.min(usedAt, Number.isNaN(expiresAt) ? 0 : expiresAt) + graceMs < now.getTime()) {
         // Precondition on the version read: a record redeemed meanwhile is left for the next round.
         try {
-          if (await this.kube.delete({ apiVersion: "v1", kind: "Secret", namespace: this.namespace, name: r.metadata.name },
-            { resourceVersion: r.metadata.resourceVersion })) deleted++;
+          if (
+            await this.kube.delete(
+              { apiVersion: "v1", kind: "Secret", namespace: this.namespace, name: r.metadata.name },
+              { resourceVersion: r.metadata.resourceVersion },
+            )
+          )
+            deleted++;
         } catch (e) {
           if (!(e instanceof KubeError && e.status === 409)) throw e;
         }

@@ -23,7 +23,8 @@ describe("bootstrap token values", () => {
   });
 
   it("refuse malformed input before any lookup", () => {
-    for (const bad of ["", "lt1.", "lt1.short", `lt2.${"A".repeat(43)}`, `lt1.${"A".repeat(42)}!`]) expect(isWellFormedToken(bad)).toBe(false);
+    for (const bad of ["", "lt1.", "lt1.short", `lt2.${"A".repeat(43)}`, `lt1.${"A".repeat(42)}!`])
+      expect(isWellFormedToken(bad)).toBe(false);
   });
 
   it("errors map to HTTP statuses and never quote the token", () => {

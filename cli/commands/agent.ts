@@ -49,9 +49,16 @@ function logLevel(v: string | undefined): Level {
 
 async function runAgent(argv: string[]): Promise<number> {
   const { values: f } = parseFlags("agent", argv, {
-    kubeconfig: { type: "string" }, parent: { type: "string" }, namespace: { type: "string" },
-    "heartbeat-interval": { type: "string" }, "health-interval": { type: "string" }, "backoff-base": { type: "string" },
-    "backoff-max": { type: "string" }, journal: { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" },
+    kubeconfig: { type: "string" },
+    parent: { type: "string" },
+    namespace: { type: "string" },
+    "heartbeat-interval": { type: "string" },
+    "health-interval": { type: "string" },
+    "backoff-base": { type: "string" },
+    "backoff-max": { type: "string" },
+    journal: { type: "string" },
+    "log-level": { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   if (f.help) {
     process.stdout.write(HELP);
@@ -64,11 +71,16 @@ async function runAgent(argv: string[]): Promise<number> {
     opts = {
       heartbeatIntervalMs: parseDuration(f["heartbeat-interval"] ?? "10s", "--heartbeat-interval"),
       healthIntervalMs: parseDuration(f["health-interval"] ?? "30s", "--health-interval"),
-      backoff: { baseMs: parseDuration(f["backoff-base"] ?? "1s", "--backoff-base"), maxMs: parseDuration(f["backoff-max"] ?? "60s", "--backoff-max") },
+      backoff: {
+        baseMs: parseDuration(f["backoff-base"] ?? "1s", "--backoff-base"),
+        maxMs: parseDuration(f["backoff-max"] ?? "60s", "--backoff-max"),
+      },
       journal: f.journal ?? "configmap",
     };
-    if (opts.journal !== "configmap" && opts.journal !== "memory") throw new Error(`--journal ${opts.journal}: want configmap or memory`);
-    if (!(opts.backoff.baseMs > 0 && opts.backoff.maxMs >= opts.backoff.baseMs)) throw new Error("--backoff-base must be > 0 and <= --backoff-max");
+    if (opts.journal !== "configmap" && opts.journal !== "memory")
+      throw new Error(`--journal ${opts.journal}: want configmap or memory`);
+    if (!(opts.backoff.baseMs > 0 && opts.backoff.maxMs >= opts.backoff.baseMs))
+      throw new Error("--backoff-base must be > 0 and <= --backoff-max");
   } catch (e) {
     throw new CliError(`agent: ${(e as Error).message}`);
   }
@@ -76,7 +88,11 @@ async function runAgent(argv: string[]): Promise<number> {
   const identity = await loadIdentity(kube, namespace);
   const parent = f.parent ?? env.LATTICE_PARENT;
   const address = parent ? hostPortString(parseHostPort(parent, "--parent")) : identity.parentAddress;
-  const log = jsonLogger({ component: "agent", level: logLevel(f["log-level"]), fields: { cluster: identity.cluster } });
+  const log = jsonLogger({
+    component: "agent",
+    level: logLevel(f["log-level"]),
+    fields: { cluster: identity.cluster },
+  });
   const agent = new LinkAgent({
     cluster: identity.cluster,
     address,
@@ -105,9 +121,15 @@ function hostPortString(hp: { host: string; port: number | undefined }): string 
 
 async function bootstrap(argv: string[]): Promise<number> {
   const { values: f } = parseFlags("agent bootstrap", argv, {
-    kubeconfig: { type: "string" }, cluster: { type: "string" }, url: { type: "string" }, "ca-file": { type: "string" },
-    "token-file": { type: "string" }, "server-name": { type: "string" }, "identity-only": { type: "boolean" },
-    "log-level": { type: "string" }, help: { type: "boolean", short: "h" },
+    kubeconfig: { type: "string" },
+    cluster: { type: "string" },
+    url: { type: "string" },
+    "ca-file": { type: "string" },
+    "token-file": { type: "string" },
+    "server-name": { type: "string" },
+    "identity-only": { type: "boolean" },
+    "log-level": { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   if (f.help) {
     process.stdout.write(HELP);
@@ -121,15 +143,26 @@ async function bootstrap(argv: string[]): Promise<number> {
   const cluster = need(f.cluster, "--cluster");
   const url = need(f.url ?? env.LATTICE_BOOTSTRAP_URL, "--url");
   const caPem = readFileSync(need(f["ca-file"], "--ca-file"), "utf8");
-  const token = (f["token-file"] ? readFileSync(f["token-file"], "utf8") : need(env.LATTICE_BOOTSTRAP_TOKEN, "--token-file")).trim();
+  const token = (
+    f["token-file"] ? readFileSync(f["token-file"], "utf8") : need(env.LATTICE_BOOTSTRAP_TOKEN, "--token-file")
+  ).trim();
   const log = jsonLogger({ component: "agent-bootstrap", level: logLevel(f["log-level"]), fields: { cluster } });
   const kube = kubeFrom(f.kubeconfig ?? env.LATTICE_KUBECONFIG ?? env.KUBECONFIG);
   try {
-    const redeemed = await redeemBootstrapToken({ url, caPem, token, cluster, ...(f["server-name"] ? { serverName: f["server-name"] } : {}) });
+    const redeemed = await redeemBootstrapToken({
+      url,
+      caPem,
+      token,
+      cluster,
+      ...(f["server-name"] ? { serverName: f["server-name"] } : {}),
+    });
     const written = await installAgent(kube, redeemed, { applyManifests: !f["identity-only"] });
     log.info("agent identity installed", {
-      parent: redeemed.identity.parentAddress, capiNamespace: redeemed.identity.capiNamespace,
-      objects: written.map((o) => `${o.kind}/${o.metadata.namespace ? o.metadata.namespace + "/" : ""}${o.metadata.name}`),
+      parent: redeemed.identity.parentAddress,
+      capiNamespace: redeemed.identity.capiNamespace,
+      objects: written.map(
+        (o) => `${o.kind}/${o.metadata.namespace ? o.metadata.namespace + "/" : ""}${o.metadata.name}`,
+      ),
     });
     return 0;
   } catch (e) {

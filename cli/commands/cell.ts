@@ -17,7 +17,9 @@ function loadManifests(paths: readonly string[]): KubeObject[] {
       const o = doc.toJS() as KubeObject | null;
       if (o === null) return;
       if (typeof o?.apiVersion !== "string" || typeof o.kind !== "string" || typeof o.metadata?.name !== "string")
-        throw new Error(`--addons ${src.file}#${i + 1}: not a Kubernetes object (apiVersion, kind and metadata.name are required)`);
+        throw new Error(
+          `--addons ${src.file}#${i + 1}: not a Kubernetes object (apiVersion, kind and metadata.name are required)`,
+        );
       out.push(o);
     });
   }
@@ -50,11 +52,22 @@ delivers queued AgentCommands. Every flag also reads from the environment variab
 /** Run the cell. */
 export async function run(argv: string[]): Promise<number> {
   const { values: f } = parseFlags("cell", argv, {
-    kubeconfig: { type: "string" }, namespace: { type: "string" }, listen: { type: "string" },
-    "bootstrap-listen": { type: "string" }, advertise: { type: "string" }, "bootstrap-advertise": { type: "string" },
-    "server-name": { type: "string" }, "heartbeat-interval": { type: "string" }, "status-refresh": { type: "string" },
-    "status-qps": { type: "string" }, "lease-renew": { type: "string" }, "agent-image": { type: "string" }, addons: { type: "string", multiple: true }, "stats-interval": { type: "string" },
-    "log-level": { type: "string" }, help: { type: "boolean", short: "h" },
+    kubeconfig: { type: "string" },
+    namespace: { type: "string" },
+    listen: { type: "string" },
+    "bootstrap-listen": { type: "string" },
+    advertise: { type: "string" },
+    "bootstrap-advertise": { type: "string" },
+    "server-name": { type: "string" },
+    "heartbeat-interval": { type: "string" },
+    "status-refresh": { type: "string" },
+    "status-qps": { type: "string" },
+    "lease-renew": { type: "string" },
+    "agent-image": { type: "string" },
+    addons: { type: "string", multiple: true },
+    "stats-interval": { type: "string" },
+    "log-level": { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   if (f.help) {
     process.stdout.write(HELP);
@@ -67,7 +80,11 @@ export async function run(argv: string[]): Promise<number> {
   let config;
   try {
     const listen = parseHostPort(f.listen ?? env.LATTICE_LISTEN ?? "0.0.0.0:8443", "--listen", 8443);
-    const bootstrapListen = parseHostPort(f["bootstrap-listen"] ?? env.LATTICE_BOOTSTRAP_LISTEN ?? "0.0.0.0:8444", "--bootstrap-listen", 8444);
+    const bootstrapListen = parseHostPort(
+      f["bootstrap-listen"] ?? env.LATTICE_BOOTSTRAP_LISTEN ?? "0.0.0.0:8444",
+      "--bootstrap-listen",
+      8444,
+    );
     const advertise = f.advertise ?? env.LATTICE_ADVERTISE;
     const adv = advertise ? parseHostPort(advertise, "--advertise") : undefined;
     const bAdvertise = f["bootstrap-advertise"] ?? env.LATTICE_BOOTSTRAP_ADVERTISE;
@@ -86,7 +103,10 @@ export async function run(argv: string[]): Promise<number> {
       ...(adv ? { advertiseHost: adv.host, ...(adv.port !== undefined ? { advertiseGrpcPort: adv.port } : {}) } : {}),
       ...(badv?.port !== undefined ? { advertiseBootstrapPort: badv.port } : {}),
       ...(f["server-name"] ? { serverName: f["server-name"] } : {}),
-      heartbeatIntervalMs: parseDuration(f["heartbeat-interval"] ?? env.LATTICE_HEARTBEAT_INTERVAL ?? "10s", "--heartbeat-interval"),
+      heartbeatIntervalMs: parseDuration(
+        f["heartbeat-interval"] ?? env.LATTICE_HEARTBEAT_INTERVAL ?? "10s",
+        "--heartbeat-interval",
+      ),
       statusRefreshMs: parseDuration(f["status-refresh"] ?? "60s", "--status-refresh"),
       statusQps: qps,
       statusBurst: Math.max(1, Math.ceil(qps * 2)),
@@ -100,8 +120,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const cell = await startCell(config);
   log.info("cell ready", {
-    instance: cell.instance, grpcPort: cell.grpcPort, bootstrapPort: cell.bootstrapPort,
-    grpcAddress: cell.endpoint.grpcAddress, bootstrapUrl: cell.endpoint.bootstrapUrl, namespace: config.namespace,
+    instance: cell.instance,
+    grpcPort: cell.grpcPort,
+    bootstrapPort: cell.bootstrapPort,
+    grpcAddress: cell.endpoint.grpcAddress,
+    bootstrapUrl: cell.endpoint.bootstrapUrl,
+    namespace: config.namespace,
   });
   await untilSignal(log);
   await cell.stop();

@@ -11,7 +11,10 @@ import { run as explain } from "./explain";
 import { run as graph } from "./graph";
 import { run as render } from "./render";
 
-async function capture(cmd: (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => Promise<number>, argv: string[]) {
+async function capture(
+  cmd: (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => Promise<number>,
+  argv: string[],
+) {
   let out = "";
   let err = "";
   const code = await cmd(argv, { out: (s) => (out += s), err: (s) => (err += s) });
@@ -22,8 +25,14 @@ const ex = (p: string) => join(REPO_ROOT, "examples", p);
 
 function badDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "lattice-cli-"));
-  writeFileSync(join(dir, "api.yaml"), "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: api}\nspec:\n  containers: {main: {image: x}}\n  resources:\n    auth-service: {type: service, direction: in}\n");
-  writeFileSync(join(dir, "web.yaml"), "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: Web}\nspec: {containers: {}}\n");
+  writeFileSync(
+    join(dir, "api.yaml"),
+    "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: api}\nspec:\n  containers: {main: {image: x}}\n  resources:\n    auth-service: {type: service, direction: in}\n",
+  );
+  writeFileSync(
+    join(dir, "web.yaml"),
+    "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: Web}\nspec: {containers: {}}\n",
+  );
   return dir;
 }
 
@@ -42,7 +51,9 @@ describe("lattice render", () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe("");
     const lines = r.err.trimEnd().split("\n");
-    expect(lines).toContain(`${join(dir, "api.yaml")}#1: spec.resources.auth-service.direction: expected "inbound" | "outbound", got "in"`);
+    expect(lines).toContain(
+      `${join(dir, "api.yaml")}#1: spec.resources.auth-service.direction: expected "inbound" | "outbound", got "in"`,
+    );
     expect(lines.filter((l) => l.includes("web.yaml#1")).length).toBe(2);
   });
 
@@ -66,7 +77,12 @@ describe("lattice graph", () => {
     expect(r.out).toContain(format === "json" ? '"missing-inbound"' : "missing inbound");
   });
   it("works on sets that would not compile", async () => {
-    const r = await capture(graph, ["-f", join(REPO_ROOT, "core/spec/__corpus__/sets/volume-without-owner"), "--format", "json"]);
+    const r = await capture(graph, [
+      "-f",
+      join(REPO_ROOT, "core/spec/__corpus__/sets/volume-without-owner"),
+      "--format",
+      "json",
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).volumes[0].problem).toBe("no owner");
   });

@@ -25,7 +25,10 @@ export const INPUT_FLAGS = {
 } as const;
 
 /** Load and validate the documents under the -f paths; errors are returned, not printed. */
-export function loadInputs(command: string, files: readonly string[] | undefined): { docs: SourcedDocument[]; errors: SpecError[] } {
+export function loadInputs(
+  command: string,
+  files: readonly string[] | undefined,
+): { docs: SourcedDocument[]; errors: SpecError[] } {
   if (!files || files.length === 0) throw new CliError(`${command}: at least one -f PATH is required`);
   return loadDocuments(readYamlSources(files));
 }

@@ -18,7 +18,8 @@ export async function run(argv: string[], io: CommandIO = processIO): Promise<nu
     io.out(HELP);
     return 0;
   }
-  if (positionals.length !== 2) throw new CliError(`explain: expected FROM and TO, got ${positionals.length} argument(s)`);
+  if (positionals.length !== 2)
+    throw new CliError(`explain: expected FROM and TO, got ${positionals.length} argument(s)`);
   const [from, to] = positionals as [string, string];
   const { docs, errors } = loadInputs("explain", values.file);
   if (errors.length > 0) {

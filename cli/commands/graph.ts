@@ -11,7 +11,11 @@ Print the agreement graph of the documents: solid edges are agreements declared 
 dashed ones name the missing side; unknown services and shared volumes without one owner are shown.
 `;
 
-const FORMATS = { mermaid: graphToMermaid, dot: graphToDot, json: (g: Parameters<typeof graphToJson>[0]) => JSON.stringify(graphToJson(g), null, 2) + "\n" };
+const FORMATS = {
+  mermaid: graphToMermaid,
+  dot: graphToDot,
+  json: (g: Parameters<typeof graphToJson>[0]) => JSON.stringify(graphToJson(g), null, 2) + "\n",
+};
 
 export async function run(argv: string[], io: CommandIO = processIO): Promise<number> {
   const { values } = parseFlags("graph", argv, { ...INPUT_FLAGS, format: { type: "string" } });
@@ -20,7 +24,8 @@ export async function run(argv: string[], io: CommandIO = processIO): Promise<nu
     return 0;
   }
   const format = values.format ?? "mermaid";
-  if (!Object.prototype.hasOwnProperty.call(FORMATS, format)) throw new CliError(`graph: --format must be mermaid, dot or json, got ${format}`);
+  if (!Object.prototype.hasOwnProperty.call(FORMATS, format))
+    throw new CliError(`graph: --format must be mermaid, dot or json, got ${format}`);
   const { docs, errors } = loadInputs("graph", values.file);
   if (errors.length > 0) {
     printErrors(io, errors);

@@ -29,7 +29,8 @@ export async function run(argv: string[], io: CommandIO = processIO): Promise<nu
     return 0;
   }
   const output = values.output ?? "yaml";
-  if (output !== "yaml" && output !== "json") throw new CliError(`render: --output must be yaml or json, got ${output}`);
+  if (output !== "yaml" && output !== "json")
+    throw new CliError(`render: --output must be yaml or json, got ${output}`);
   const { docs, errors } = loadInputs("render", values.file);
   if (errors.length > 0) {
     printErrors(io, errors);

@@ -22,7 +22,9 @@ const FLAGS = {
 
 type Operation = "preview" | "up" | "destroy";
 
-const USAGE = (op: Operation) => `usage: lattice ${op} --stack ENV [--cwd DIR]${op === "destroy" ? "" : " [--fail-on-one-sided] [--refresh]"}
+const USAGE = (
+  op: Operation,
+) => `usage: lattice ${op} --stack ENV [--cwd DIR]${op === "destroy" ? "" : " [--fail-on-one-sided] [--refresh]"}
 
   --stack, -s ENV        the stack (environment); its settings are Pulumi.<ENV>.yaml
   --cwd DIR              the Lattice project (holding Pulumi.yaml); default: nearest above the working directory
@@ -73,7 +75,9 @@ async function operate(op: Operation, argv: string[], io: CommandIO): Promise<nu
     const previewOneSided = oneSidedWarnings(preview);
     io.out("\n" + renderReport(changedDocuments(preview), previewOneSided));
     if (failOnOneSided && previewOneSided.length) {
-      io.err(`lattice ${op}: ${previewOneSided.length} one-sided agreement(s) and --fail-on-one-sided${op === "up" ? ": nothing applied" : ""}\n`);
+      io.err(
+        `lattice ${op}: ${previewOneSided.length} one-sided agreement(s) and --fail-on-one-sided${op === "up" ? ": nothing applied" : ""}\n`,
+      );
       return 3;
     }
     if (op === "preview") return 0;
@@ -87,7 +91,9 @@ async function operate(op: Operation, argv: string[], io: CommandIO): Promise<nu
     return 0;
   } catch (e) {
     // The engine's own output (already streamed) says what failed; keep the last line short.
-    io.err(`lattice ${op}: the engine reported a failure (see above): ${String((e as Error).message).split("\n")[0]}\n`);
+    io.err(
+      `lattice ${op}: the engine reported a failure (see above): ${String((e as Error).message).split("\n")[0]}\n`,
+    );
     return 1;
   }
 }

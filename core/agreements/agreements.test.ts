@@ -1,4 +1,10 @@
-import { compileDeclarationRecord, declarationsOf, oneSidedAgreements, readDeclarationRecords, type DeclarationRecord } from ".";
+import {
+  compileDeclarationRecord,
+  declarationsOf,
+  oneSidedAgreements,
+  readDeclarationRecords,
+  type DeclarationRecord,
+} from ".";
 import type { LatticeService } from "../spec";
 import { validateDocument } from "../spec";
 
@@ -8,7 +14,11 @@ function service(name: string, resources: Record<string, unknown>, namespace?: s
       apiVersion: "lattice.dev/v1alpha1",
       kind: "LatticeService",
       metadata: { name, ...(namespace ? { namespace } : {}) },
-      spec: { containers: { main: { image: "nginx:1.27", variables: { DB_PASSWORD: "hunter2" } } }, service: { ports: { http: { port: 8080 } } }, resources },
+      spec: {
+        containers: { main: { image: "nginx:1.27", variables: { DB_PASSWORD: "hunter2" } } },
+        service: { ports: { http: { port: 8080 } } },
+        resources,
+      },
     },
     { file: "test", doc: 1 },
     "LatticeService",
@@ -20,15 +30,25 @@ const out = (type = "service") => ({ type, direction: "outbound" });
 const inb = { type: "service", direction: "inbound" };
 
 test("a record keeps only declarations (no containers or variables) and reads back", () => {
-  const doc = service("api", { postgres: out(), frontend: inb, cache: { type: "volume", id: "c", params: { size: "1Gi" } } });
+  const doc = service("api", {
+    postgres: out(),
+    frontend: inb,
+    cache: { type: "volume", id: "c", params: { size: "1Gi" } },
+  });
   const cm = compileDeclarationRecord(doc, "shop");
   expect(cm.metadata).toMatchObject({ name: "lattice.service.api", namespace: "shop" });
   expect(JSON.stringify(cm)).not.toContain("hunter2");
   expect(JSON.stringify(cm)).not.toContain("nginx");
-  const { records, unreadable } = readDeclarationRecords([cm, { ...cm, metadata: { name: "bad", namespace: "shop" }, data: { "declarations.json": "{" } }]);
+  const { records, unreadable } = readDeclarationRecords([
+    cm,
+    { ...cm, metadata: { name: "bad", namespace: "shop" }, data: { "declarations.json": "{" } },
+  ]);
   expect(unreadable).toEqual(["shop/bad"]);
   expect(records).toEqual([declarationsOf(doc, "shop")]);
-  expect(Object.keys((records[0] as Extract<DeclarationRecord, { kind: "LatticeService" }>).resources)).toEqual(["postgres", "frontend"]);
+  expect(Object.keys((records[0] as Extract<DeclarationRecord, { kind: "LatticeService" }>).resources)).toEqual([
+    "postgres",
+    "frontend",
+  ]);
 });
 
 test("bilateral agreements are not reported; each missing half is, naming the declaration", () => {
@@ -48,7 +68,10 @@ test("bilateral agreements are not reported; each missing half is, naming the de
 });
 
 test("a declaration naming a service that is in no record is reported as missing its counterpart", () => {
-  const records = [declarationsOf(service("a", { ghost: out(), b: out() }, "x"), "x"), declarationsOf(service("b", { a: inb }, "x"), "x")];
+  const records = [
+    declarationsOf(service("a", { ghost: out(), b: out() }, "x"), "x"),
+    declarationsOf(service("b", { a: inb }, "x"), "x"),
+  ];
   const res = oneSidedAgreements("x/a", records);
   expect(res).toHaveLength(1);
   expect(res[0]).toMatchObject({ from: "x/a", to: "x/ghost", missing: "counterpart" });

@@ -1,5 +1,12 @@
 // Agreements across stacks: declaration records kept in the cluster, and the one-sided check.
-export { compileDeclarationRecord, declarationsOf, readDeclarationRecords, recordDocuments, recordName, RECORD_LABEL } from "./record";
+export {
+  compileDeclarationRecord,
+  declarationsOf,
+  readDeclarationRecords,
+  recordDocuments,
+  recordName,
+  RECORD_LABEL,
+} from "./record";
 export type { DeclarationRecord } from "./record";
 export { oneSidedAgreements } from "./one-sided";
 export type { OneSided } from "./one-sided";

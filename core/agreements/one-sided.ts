@@ -32,18 +32,40 @@ export function oneSidedAgreements(self: string, records: readonly DeclarationRe
   for (const e of graph.edges) {
     if (e.status === "bilateral" || (e.from !== self && e.to !== self)) continue;
     if (e.status === "missing-inbound" && e.outbound) {
-      const other = e.type === "service" ? `${e.to} does not declare ${e.from} inbound` : `${e.to} does not list ${e.from} in its allowed requesters`;
-      out.push({ from: e.from, to: e.to, type: e.type, missing: "inbound", message: `${e.from} → ${e.to}: ${e.from} declares ${quote(e.outbound)} but ${other}; traffic is denied` });
+      const other =
+        e.type === "service"
+          ? `${e.to} does not declare ${e.from} inbound`
+          : `${e.to} does not list ${e.from} in its allowed requesters`;
+      out.push({
+        from: e.from,
+        to: e.to,
+        type: e.type,
+        missing: "inbound",
+        message: `${e.from} → ${e.to}: ${e.from} declares ${quote(e.outbound)} but ${other}; traffic is denied`,
+      });
     } else if (e.status === "missing-outbound" && e.inbound) {
-      out.push({ from: e.from, to: e.to, type: e.type, missing: "outbound", message: `${e.from} → ${e.to}: ${e.to} declares ${quote(e.inbound)} but ${e.from} does not declare it calls ${e.to}; traffic is denied` });
+      out.push({
+        from: e.from,
+        to: e.to,
+        type: e.type,
+        missing: "outbound",
+        message: `${e.from} → ${e.to}: ${e.to} declares ${quote(e.inbound)} but ${e.from} does not declare it calls ${e.to}; traffic is denied`,
+      });
     }
   }
   for (const u of graph.unknown) {
     if (u.declaration.by !== self) continue;
     const outbound = u.declaration.kind === "resource" && u.declaration.decl.direction === "outbound";
     const [from, to] = outbound ? [self, u.target] : [u.target, self];
-    const type = u.declaration.kind === "resource" && u.declaration.decl.type === "service" ? "service" : "external-service";
-    out.push({ from, to, type, missing: "counterpart", message: `${from} → ${to}: ${self} declares ${quote(u.declaration)} but ${u.reason.replace("in the given documents", "in the cluster")}; traffic is denied` });
+    const type =
+      u.declaration.kind === "resource" && u.declaration.decl.type === "service" ? "service" : "external-service";
+    out.push({
+      from,
+      to,
+      type,
+      missing: "counterpart",
+      message: `${from} → ${to}: ${self} declares ${quote(u.declaration)} but ${u.reason.replace("in the given documents", "in the cluster")}; traffic is denied`,
+    });
   }
   return out.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
 }

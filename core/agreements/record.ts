@@ -35,11 +35,17 @@ export function recordName(kind: DeclarationRecord["kind"], serviceName: string)
 
 /** The declarations of one validated document in its namespace. */
 export function declarationsOf(doc: LatticeService | LatticeExternalService, namespace: string): DeclarationRecord {
-  if (doc.kind === "LatticeExternalService") return { kind: doc.kind, namespace, name: doc.metadata.name, requesters: [...requestersOf(doc)] };
+  if (doc.kind === "LatticeExternalService")
+    return { kind: doc.kind, namespace, name: doc.metadata.name, requesters: [...requestersOf(doc)] };
   const resources: Record<string, z.output<typeof declaration>> = {};
   for (const [key, r] of Object.entries(doc.spec.resources ?? {})) {
     if (r.type === "volume") continue; // volumes are not agreements between services
-    resources[key] = { type: r.type, direction: r.direction, ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.id ? { id: r.id } : {}) };
+    resources[key] = {
+      type: r.type,
+      direction: r.direction,
+      ...(r.namespace ? { namespace: r.namespace } : {}),
+      ...(r.id ? { id: r.id } : {}),
+    };
   }
   return { kind: doc.kind, namespace, name: doc.metadata.name, resources };
 }
@@ -51,7 +57,12 @@ export function compileDeclarationRecord(doc: LatticeService | LatticeExternalSe
     {
       name: recordName(record.kind, record.name),
       namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.namespace]: namespace, [LABELS.service]: record.name, [RECORD_LABEL]: "true" },
+      labels: {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.namespace]: namespace,
+        [LABELS.service]: record.name,
+        [RECORD_LABEL]: "true",
+      },
     },
     { [KEY]: JSON.stringify(record) },
   );
@@ -61,13 +72,26 @@ export function compileDeclarationRecord(doc: LatticeService | LatticeExternalSe
  * Records as documents for the agreement graph (core/graph reads metadata, spec.resources of a
  * service and the requesters of an external service — exactly what a record keeps).
  */
-export function recordDocuments(records: readonly DeclarationRecord[], origin: (r: DeclarationRecord) => string): SourcedDocument[] {
+export function recordDocuments(
+  records: readonly DeclarationRecord[],
+  origin: (r: DeclarationRecord) => string,
+): SourcedDocument[] {
   return records.map((r) => {
     const metadata = { name: r.name, namespace: r.namespace };
     const doc =
       r.kind === "LatticeService"
-        ? { apiVersion: "lattice.dev/v1alpha1", kind: r.kind, metadata, spec: { containers: {}, resources: r.resources } }
-        : { apiVersion: "lattice.dev/v1alpha1", kind: r.kind, metadata, spec: { endpoints: {}, allowed_requesters: r.requesters } };
+        ? {
+            apiVersion: "lattice.dev/v1alpha1",
+            kind: r.kind,
+            metadata,
+            spec: { containers: {}, resources: r.resources },
+          }
+        : {
+            apiVersion: "lattice.dev/v1alpha1",
+            kind: r.kind,
+            metadata,
+            spec: { endpoints: {}, allowed_requesters: r.requesters },
+          };
     return { source: { file: origin(r), doc: 1 }, doc: doc as unknown as LatticeService | LatticeExternalService };
   });
 }
@@ -76,7 +100,10 @@ export function recordDocuments(records: readonly DeclarationRecord[], origin: (
  * Read records as listed from a cluster. One that does not parse (another Lattice version, a hand
  * edit) is named in `unreadable` and skipped, so it cannot hide the others.
  */
-export function readDeclarationRecords(objects: readonly KubeObject[]): { records: DeclarationRecord[]; unreadable: string[] } {
+export function readDeclarationRecords(objects: readonly KubeObject[]): {
+  records: DeclarationRecord[];
+  unreadable: string[];
+} {
   const records: DeclarationRecord[] = [];
   const unreadable: string[] = [];
   for (const o of objects) {

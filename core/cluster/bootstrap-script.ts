@@ -16,7 +16,13 @@
 //      the key as Secret lattice-agent-key (tls.key) — last, so that Secret means "done" to step 2;
 //      keep the claim as the record of who bootstrapped;
 //   8. on any failure: release the claim so another control-plane node (or a rerun) may redeem.
-import { AGENT_KEY_SECRET, AGENT_NAMESPACE, BOOTSTRAP_CLAIM_CONFIGMAP, BOOTSTRAP_PATH, NODE_PATHS } from "./link-contract";
+import {
+  AGENT_KEY_SECRET,
+  AGENT_NAMESPACE,
+  BOOTSTRAP_CLAIM_CONFIGMAP,
+  BOOTSTRAP_PATH,
+  NODE_PATHS,
+} from "./link-contract";
 
 /** Where kubectl and the admin kubeconfig are on a control-plane node. */
 export interface NodeKubectl {

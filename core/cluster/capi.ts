@@ -28,7 +28,11 @@ export function clusterObject(ctx: ClusterContext, infraCluster: KubeObject, con
 }
 
 /** One MachineDeployment per pool (ctx.pools order), from its machine and bootstrap templates. */
-export function machineDeployments(ctx: ClusterContext, machineTemplates: readonly KubeObject[], bootstrapTemplates: readonly KubeObject[]): KubeObject[] {
+export function machineDeployments(
+  ctx: ClusterContext,
+  machineTemplates: readonly KubeObject[],
+  bootstrapTemplates: readonly KubeObject[],
+): KubeObject[] {
   return ctx.pools.map((pool, i) => {
     const name = names.machineDeployment(ctx.name, pool.name);
     const machine = machineTemplates[i];

@@ -11,7 +11,8 @@ import { CLUSTER_LABEL, fnv1a64 } from "./names";
 import { COMBINATIONS, GOLDEN_PARENT, exampleWith, validCluster, type BootstrapName } from "./__support__/examples";
 
 const NS = "clusters";
-const compile = (doc: Parameters<typeof compileCluster>[0]) => compileCluster(doc, { defaultNamespace: NS, parent: GOLDEN_PARENT });
+const compile = (doc: Parameters<typeof compileCluster>[0]) =>
+  compileCluster(doc, { defaultNamespace: NS, parent: GOLDEN_PARENT });
 
 type FileEntry = { path: string; content?: string };
 
@@ -41,7 +42,10 @@ describe("golden: every provider × bootstrap", () => {
   });
 
   it.each(["kubeadm", "rke2"] as BootstrapName[])("the %s node script", (bootstrap) => {
-    expectGolden(`core/cluster/__golden__/bootstrap-${bootstrap}.sh`, renderBootstrapScript("golden", KUBECTL_BY_BOOTSTRAP[bootstrap]));
+    expectGolden(
+      `core/cluster/__golden__/bootstrap-${bootstrap}.sh`,
+      renderBootstrapScript("golden", KUBECTL_BY_BOOTSTRAP[bootstrap]),
+    );
   });
 });
 
@@ -66,11 +70,21 @@ describe("multi-pool workers", () => {
   const objects = compileCluster(validCluster(MULTI_POOL), { defaultNamespace: NS });
   const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
-  it("matches its golden", () => expectGolden("core/cluster/__golden__/docker-kubeadm-pools.yaml", toYamlStream(elideScript(objects))));
+  it("matches its golden", () =>
+    expectGolden("core/cluster/__golden__/docker-kubeadm-pools.yaml", toYamlStream(elideScript(objects))));
 
   it("has one MachineDeployment, machine template and bootstrap template per pool", () => {
-    const mds = ofKind("MachineDeployment") as (KubeObject & { spec: { replicas: number; template: { spec: Record<string, { name: string }> & { bootstrap: { configRef: { name: string } } } } } })[];
-    expect(mds.map((m) => [m.metadata.name, m.spec.replicas])).toEqual([["pools-general", 3], ["pools-gpu", 1], ["pools-spare", 0]]);
+    const mds = ofKind("MachineDeployment") as (KubeObject & {
+      spec: {
+        replicas: number;
+        template: { spec: Record<string, { name: string }> & { bootstrap: { configRef: { name: string } } } };
+      };
+    })[];
+    expect(mds.map((m) => [m.metadata.name, m.spec.replicas])).toEqual([
+      ["pools-general", 3],
+      ["pools-gpu", 1],
+      ["pools-spare", 0],
+    ]);
     const configs = new Set(ofKind("KubeadmConfigTemplate").map((o) => o.metadata.name));
     const machines = new Set(ofKind("DockerMachineTemplate").map((o) => o.metadata.name));
     expect(configs.size).toBe(3);
@@ -82,7 +96,9 @@ describe("multi-pool workers", () => {
 
   it("labels each pool's nodes with the pool and its own labels", () => {
     const gpu = ofKind("KubeadmConfigTemplate").find((o) => o.metadata.name.startsWith("pools-gpu-"));
-    expect(JSON.stringify(gpu)).toContain('"name":"node-labels","value":"example.com/accelerator=nvidia-l4,lattice.dev/pool=gpu,tier=batch"');
+    expect(JSON.stringify(gpu)).toContain(
+      '"name":"node-labels","value":"example.com/accelerator=nvidia-l4,lattice.dev/pool=gpu,tier=batch"',
+    );
   });
 
   it("puts every object in the document's namespace", () => {
@@ -102,49 +118,72 @@ describe("properties", () => {
     const reversed = JSON.parse(JSON.stringify(MULTI_POOL)) as typeof MULTI_POOL;
     reversed.spec.nodes.workers.reverse();
     const asMap = JSON.parse(JSON.stringify(MULTI_POOL)) as { spec: { nodes: { workers: unknown } } };
-    asMap.spec.nodes.workers = Object.fromEntries(MULTI_POOL.spec.nodes.workers.map(({ name, ...rest }) => [name, rest]));
+    asMap.spec.nodes.workers = Object.fromEntries(
+      MULTI_POOL.spec.nodes.workers.map(({ name, ...rest }) => [name, rest]),
+    );
     const render = (d: unknown) => toYamlStream(compileCluster(validCluster(d), { defaultNamespace: NS }));
     expect(render(reversed)).toBe(render(list));
     expect(render(asMap)).toBe(render(list));
   });
 
-  it.each(COMBINATIONS)("%s × %s: every object is owned by the cluster and every reference resolves", (provider, bootstrap) => {
-    const doc = exampleWith(provider, bootstrap);
-    const objects = compile(doc);
-    const keys = new Set(objects.map((o) => `${o.apiVersion.split("/")[0]}/${o.kind}/${o.metadata.name}`));
-    for (const o of objects) {
-      expect(o.metadata.labels).toMatchObject({ "app.kubernetes.io/managed-by": "lattice", "lattice.dev/namespace": NS, [CLUSTER_LABEL]: doc.metadata.name });
-      if (o.kind !== "AWSClusterStaticIdentity") expect(o.metadata.namespace).toBe(NS);
-    }
-    const refs: { apiGroup: string; kind: string; name: string }[] = [];
-    const walk = (v: unknown): void => {
-      if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === "object") {
-        const r = v as Record<string, unknown>;
-        if (typeof r.apiGroup === "string" && typeof r.kind === "string" && typeof r.name === "string") refs.push(r as never);
-        Object.values(r).forEach(walk);
+  it.each(COMBINATIONS)(
+    "%s × %s: every object is owned by the cluster and every reference resolves",
+    (provider, bootstrap) => {
+      const doc = exampleWith(provider, bootstrap);
+      const objects = compile(doc);
+      const keys = new Set(objects.map((o) => `${o.apiVersion.split("/")[0]}/${o.kind}/${o.metadata.name}`));
+      for (const o of objects) {
+        expect(o.metadata.labels).toMatchObject({
+          "app.kubernetes.io/managed-by": "lattice",
+          "lattice.dev/namespace": NS,
+          [CLUSTER_LABEL]: doc.metadata.name,
+        });
+        if (o.kind !== "AWSClusterStaticIdentity") expect(o.metadata.namespace).toBe(NS);
       }
-    };
-    walk(objects);
-    expect(refs.length).toBeGreaterThanOrEqual(4);
-    for (const r of refs) expect(keys).toContain(`${r.apiGroup}/${r.kind}/${r.name}`);
-  });
+      const refs: { apiGroup: string; kind: string; name: string }[] = [];
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === "object") {
+          const r = v as Record<string, unknown>;
+          if (typeof r.apiGroup === "string" && typeof r.kind === "string" && typeof r.name === "string")
+            refs.push(r as never);
+          Object.values(r).forEach(walk);
+        }
+      };
+      walk(objects);
+      expect(refs.length).toBeGreaterThanOrEqual(4);
+      for (const r of refs) expect(keys).toContain(`${r.apiGroup}/${r.kind}/${r.name}`);
+    },
+  );
 
   it("gives a changed machine shape a new template name (templates are immutable) and keeps the rest", () => {
     const doc = exampleWith("aws", "kubeadm");
     const bigger = JSON.parse(JSON.stringify(doc)) as typeof doc;
     bigger.spec.provider.config.aws!.controlPlaneInstanceType = "m6i.2xlarge";
-    const names = (d: typeof doc) => compile(validCluster(d)).filter((o) => o.kind === "AWSMachineTemplate").map((o) => o.metadata.name);
+    const names = (d: typeof doc) =>
+      compile(validCluster(d))
+        .filter((o) => o.kind === "AWSMachineTemplate")
+        .map((o) => o.metadata.name);
     const before = names(doc);
     const after = names(bigger);
-    expect(after.filter((n) => n.startsWith("prod-eu-control-plane-"))).not.toEqual(before.filter((n) => n.startsWith("prod-eu-control-plane-")));
-    expect(after.filter((n) => !n.startsWith("prod-eu-control-plane-"))).toEqual(before.filter((n) => !n.startsWith("prod-eu-control-plane-")));
+    expect(after.filter((n) => n.startsWith("prod-eu-control-plane-"))).not.toEqual(
+      before.filter((n) => n.startsWith("prod-eu-control-plane-")),
+    );
+    expect(after.filter((n) => !n.startsWith("prod-eu-control-plane-"))).toEqual(
+      before.filter((n) => !n.startsWith("prod-eu-control-plane-")),
+    );
   });
 });
 
 describe("names never collide", () => {
   it("a worker pool called control-plane with the control plane's machine shape", () => {
-    const doc = validCluster({ ...MULTI_POOL, spec: { ...MULTI_POOL.spec, nodes: { controlPlane: { replicas: 1 }, workers: [{ name: "control-plane", replicas: 1 }] } } });
+    const doc = validCluster({
+      ...MULTI_POOL,
+      spec: {
+        ...MULTI_POOL.spec,
+        nodes: { controlPlane: { replicas: 1 }, workers: [{ name: "control-plane", replicas: 1 }] },
+      },
+    });
     const objects = compileCluster(doc, { defaultNamespace: NS });
     const keys = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(new Set(keys).size).toBe(keys.length);

@@ -29,8 +29,13 @@ function versionsOf(doc: LatticeCluster): { version: string; kubernetesVersion: 
   const { version, bootstrap } = doc.spec.provider.kubernetes;
   const m = (bootstrap === "rke2" ? RKE2_VERSION : KUBEADM_VERSION).exec(version);
   if (!m) {
-    const want = bootstrap === "rke2" ? 'an RKE2 release such as "v1.32.4+rke2r1"' : 'a Kubernetes version such as "1.32.0"';
-    throw new ClusterCompileError(doc.metadata.name, "spec.provider.kubernetes.version", `${bootstrap} needs ${want}, got ${JSON.stringify(version)}`);
+    const want =
+      bootstrap === "rke2" ? 'an RKE2 release such as "v1.32.4+rke2r1"' : 'a Kubernetes version such as "1.32.0"';
+    throw new ClusterCompileError(
+      doc.metadata.name,
+      "spec.provider.kubernetes.version",
+      `${bootstrap} needs ${want}, got ${JSON.stringify(version)}`,
+    );
   }
   return { version: version.startsWith("v") ? version : `v${version}`, kubernetesVersion: `v${m[1]}` };
 }

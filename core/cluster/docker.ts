@@ -18,7 +18,9 @@ export function dockerInfra(ctx: ClusterContext, config: DockerConfig): InfraPla
     infraCluster: dockerCluster(metaOf(ctx, names.cluster(ctx.name))),
     extra: [],
     controlPlaneTemplate: dockerMachineTemplate(metaOf(ctx, names.controlPlaneTemplate(ctx.name, spec)), spec),
-    workerTemplates: ctx.pools.map((p) => dockerMachineTemplate(metaOf(ctx, names.poolTemplate(ctx.name, p.name, spec)), spec)),
+    workerTemplates: ctx.pools.map((p) =>
+      dockerMachineTemplate(metaOf(ctx, names.poolTemplate(ctx.name, p.name, spec)), spec),
+    ),
     node: {
       ...EMPTY_NODE_SETUP,
       apiServerSANs: ctx.bootstrap === "kubeadm" ? [...CAPD_API_SERVER_SANS] : [],

@@ -16,7 +16,11 @@ export class ClusterCompileError extends Error {
 
 /** The end of every switch over a union: a new member is a type error here until it is handled. */
 export function unhandled(cluster: string, path: string, value: never): never {
-  throw new ClusterCompileError(cluster, path, `unsupported value ${JSON.stringify(value)}: validate the document first`);
+  throw new ClusterCompileError(
+    cluster,
+    path,
+    `unsupported value ${JSON.stringify(value)}: validate the document first`,
+  );
 }
 
 /** Unusable ClusterCompileOptions: the caller's mistake, naming the option. */

@@ -30,5 +30,8 @@ export { PROXMOX_ENDPOINT_ANNOTATION } from "./proxmox";
 
 /** COMPILERS' form: options already resolved by core/compile (cluster options checked there). */
 export function compileClusterResolved(doc: LatticeCluster, opts: ResolvedOptions): CompiledHalf {
-  return { workload: compileCluster(doc, { ...(opts.cluster ?? {}), defaultNamespace: opts.defaultNamespace }), policies: [] };
+  return {
+    workload: compileCluster(doc, { ...(opts.cluster ?? {}), defaultNamespace: opts.defaultNamespace }),
+    policies: [],
+  };
 }

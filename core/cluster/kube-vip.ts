@@ -13,7 +13,10 @@ import type { Bootstrap } from "./context";
 /** Where the kubelet picks up static pods, and the admin kubeconfig kube-vip uses, per bootstrap. */
 const NODE_LAYOUT = {
   kubeadm: { manifest: "/etc/kubernetes/manifests/kube-vip.yaml", kubeconfig: "/etc/kubernetes/admin.conf" },
-  rke2: { manifest: "/var/lib/rancher/rke2/agent/pod-manifests/kube-vip.yaml", kubeconfig: "/etc/rancher/rke2/rke2.yaml" },
+  rke2: {
+    manifest: "/var/lib/rancher/rke2/agent/pod-manifests/kube-vip.yaml",
+    kubeconfig: "/etc/rancher/rke2/rke2.yaml",
+  },
 } as const;
 
 export interface KubeVipSetup {
@@ -23,7 +26,12 @@ export interface KubeVipSetup {
 }
 
 /** The kube-vip static pod manifest (YAML) for `vip` on `iface` (kube-vip picks the default route's interface when absent). */
-export function renderKubeVipManifest(bootstrap: Bootstrap, vip: string, iface: string | undefined, image: string): string {
+export function renderKubeVipManifest(
+  bootstrap: Bootstrap,
+  vip: string,
+  iface: string | undefined,
+  image: string,
+): string {
   const layout = NODE_LAYOUT[bootstrap];
   const env = [
     { name: "cp_enable", value: "true" },
@@ -70,5 +78,9 @@ export function kubeVip(bootstrap: Bootstrap, vip: string, iface: string | undef
     content: renderKubeVipManifest(bootstrap, vip, iface, image),
   };
   if (bootstrap === "rke2") return { files: [file], preCommands: [], postCommands: [] };
-  return { files: [file], preCommands: [SWAP("admin.conf", "super-admin.conf")], postCommands: [SWAP("super-admin.conf", "admin.conf")] };
+  return {
+    files: [file],
+    preCommands: [SWAP("admin.conf", "super-admin.conf")],
+    postCommands: [SWAP("super-admin.conf", "admin.conf")],
+  };
 }

@@ -35,7 +35,9 @@ function registration(node: NodeSetup, extraArgs: readonly KubeadmArg[] = []): N
 const nonEmpty = (r: NodeRegistration) => Object.keys(r).length > 0;
 
 function users(node: NodeSetup): Pick<KubeadmConfigSpec, "users"> {
-  return node.sshAuthorizedKeys.length ? { users: [{ name: "root", sshAuthorizedKeys: [...node.sshAuthorizedKeys] }] } : {};
+  return node.sshAuthorizedKeys.length
+    ? { users: [{ name: "root", sshAuthorizedKeys: [...node.sshAuthorizedKeys] }] }
+    : {};
 }
 
 /** The KubeadmConfigSpec of control-plane nodes. */

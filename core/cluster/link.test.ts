@@ -7,7 +7,12 @@ import { compileCluster } from "./compile";
 import { AGENT_KEY_SECRET, BOOTSTRAP_SECRET_KEYS, NODE_PATHS, bootstrapSecretName } from "./link-contract";
 import { COMBINATIONS, GOLDEN_PARENT, exampleWith } from "./__support__/examples";
 
-type File = { path: string; content?: string; contentFrom?: { secret: { name: string; key: string } }; permissions?: string };
+type File = {
+  path: string;
+  content?: string;
+  contentFrom?: { secret: { name: string; key: string } };
+  permissions?: string;
+};
 
 function filesOf(o: KubeObject): File[] {
   const spec = o.spec as Record<string, unknown>;
@@ -29,7 +34,12 @@ describe.each(COMBINATIONS)("%s × %s", (provider, bootstrap) => {
   it("references the token in the bootstrap Secret and never contains it", () => {
     const token = filesOf(controlPlane(withParent)).filter((f) => f.path === NODE_PATHS.token);
     expect(token).toEqual([
-      { path: NODE_PATHS.token, owner: "root:root", permissions: "0600", contentFrom: { secret: { name: secret, key: BOOTSTRAP_SECRET_KEYS.token } } },
+      {
+        path: NODE_PATHS.token,
+        owner: "root:root",
+        permissions: "0600",
+        contentFrom: { secret: { name: secret, key: BOOTSTRAP_SECRET_KEYS.token } },
+      },
     ]);
     expect(withParent.some((o) => o.kind === "Secret")).toBe(false);
   });
@@ -40,13 +50,20 @@ describe.each(COMBINATIONS)("%s × %s", (provider, bootstrap) => {
     expect(given.get(NODE_PATHS.endpoint)?.content).toBe("https://cell.parent.example:8443\n");
     expect(given.get(NODE_PATHS.caCert)?.content).toBe(GOLDEN_PARENT.caPem.trim() + "\n");
     const absent = byPath(withoutParent);
-    expect(absent.get(NODE_PATHS.endpoint)?.contentFrom).toEqual({ secret: { name: secret, key: BOOTSTRAP_SECRET_KEYS.endpoint } });
-    expect(absent.get(NODE_PATHS.caCert)?.contentFrom).toEqual({ secret: { name: secret, key: BOOTSTRAP_SECRET_KEYS.caCert } });
+    expect(absent.get(NODE_PATHS.endpoint)?.contentFrom).toEqual({
+      secret: { name: secret, key: BOOTSTRAP_SECRET_KEYS.endpoint },
+    });
+    expect(absent.get(NODE_PATHS.caCert)?.contentFrom).toEqual({
+      secret: { name: secret, key: BOOTSTRAP_SECRET_KEYS.caCert },
+    });
     expect(absent.get(NODE_PATHS.script)?.content).toBe(given.get(NODE_PATHS.script)?.content);
   });
 
   it("runs the script after the bootstrap provider, on control-plane nodes only", () => {
-    const spec = controlPlane(withParent).spec as { kubeadmConfigSpec?: { postKubeadmCommands?: string[] }; postRKE2Commands?: string[] };
+    const spec = controlPlane(withParent).spec as {
+      kubeadmConfigSpec?: { postKubeadmCommands?: string[] };
+      postRKE2Commands?: string[];
+    };
     const post = spec.kubeadmConfigSpec?.postKubeadmCommands ?? spec.postRKE2Commands ?? [];
     expect(post[post.length - 1]).toBe(`/bin/sh ${NODE_PATHS.script}`);
     const workers = withParent.filter((o) => /ConfigTemplate$/.test(o.kind));

@@ -8,18 +8,42 @@ import { BOOTSTRAP_SECRET_KEYS, NODE_PATHS, bootstrapSecretName } from "./link-c
 import type { ParentLink } from "./options";
 
 /** The files that carry the parent link onto a control-plane node. */
-export function linkFiles(cluster: string, bootstrap: "kubeadm" | "rke2", parent: ParentLink | undefined): BootstrapFile[] {
+export function linkFiles(
+  cluster: string,
+  bootstrap: "kubeadm" | "rke2",
+  parent: ParentLink | undefined,
+): BootstrapFile[] {
   const secret = bootstrapSecretName(cluster);
   const fromSecret = (key: string) => ({ secret: { name: secret, key } });
   return [
-    { path: NODE_PATHS.token, owner: "root:root", permissions: "0600", contentFrom: fromSecret(BOOTSTRAP_SECRET_KEYS.token) },
+    {
+      path: NODE_PATHS.token,
+      owner: "root:root",
+      permissions: "0600",
+      contentFrom: fromSecret(BOOTSTRAP_SECRET_KEYS.token),
+    },
     parent
       ? { path: NODE_PATHS.endpoint, owner: "root:root", permissions: "0644", content: parent.bootstrapUrl + "\n" }
-      : { path: NODE_PATHS.endpoint, owner: "root:root", permissions: "0644", contentFrom: fromSecret(BOOTSTRAP_SECRET_KEYS.endpoint) },
+      : {
+          path: NODE_PATHS.endpoint,
+          owner: "root:root",
+          permissions: "0644",
+          contentFrom: fromSecret(BOOTSTRAP_SECRET_KEYS.endpoint),
+        },
     parent
       ? { path: NODE_PATHS.caCert, owner: "root:root", permissions: "0644", content: parent.caPem }
-      : { path: NODE_PATHS.caCert, owner: "root:root", permissions: "0644", contentFrom: fromSecret(BOOTSTRAP_SECRET_KEYS.caCert) },
-    { path: NODE_PATHS.script, owner: "root:root", permissions: "0700", content: renderBootstrapScript(cluster, KUBECTL_BY_BOOTSTRAP[bootstrap]) },
+      : {
+          path: NODE_PATHS.caCert,
+          owner: "root:root",
+          permissions: "0644",
+          contentFrom: fromSecret(BOOTSTRAP_SECRET_KEYS.caCert),
+        },
+    {
+      path: NODE_PATHS.script,
+      owner: "root:root",
+      permissions: "0700",
+      content: renderBootstrapScript(cluster, KUBECTL_BY_BOOTSTRAP[bootstrap]),
+    },
   ];
 }
 

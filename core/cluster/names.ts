@@ -70,11 +70,13 @@ export const names = {
    * role is hashed with the content, so a worker pool called "control-plane" with the same machine
    * shape still gets a different name.
    */
-  controlPlaneTemplate: (c: string, content: unknown): string => boundedName([c, "control-plane", contentHash({ controlPlane: content })]),
+  controlPlaneTemplate: (c: string, content: unknown): string =>
+    boundedName([c, "control-plane", contentHash({ controlPlane: content })]),
   /** A worker pool's MachineDeployment (also a label value on its Machines). */
   machineDeployment: (c: string, pool: string): string => boundedName([c, pool]),
   /** A worker pool's machine or bootstrap template, named after its pool and content. */
-  poolTemplate: (c: string, pool: string, content: unknown): string => boundedName([c, pool, contentHash({ pool, content })]),
+  poolTemplate: (c: string, pool: string, content: unknown): string =>
+    boundedName([c, pool, contentHash({ pool, content })]),
   /** AWSClusterStaticIdentity: cluster-scoped, so the namespace is part of the name. */
   awsIdentity: (namespace: string, c: string): string => boundedName(["lattice", namespace, c], 253),
 } as const;

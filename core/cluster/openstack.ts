@@ -2,7 +2,12 @@
 // the external network, a managed API load balancer and managed security groups. Networks and the
 // image are given by name, or by UUID when the value is one. The clouds.yaml Secret must be in the
 // cluster's namespace (identityRef has no namespace): the provisioning provider puts it there.
-import { openStackCluster, openStackMachineTemplate, type OpenStackMachineSpec, type OpenStackParam } from "../k8s/builders";
+import {
+  openStackCluster,
+  openStackMachineTemplate,
+  type OpenStackMachineSpec,
+  type OpenStackParam,
+} from "../k8s/builders";
 import type { OpenStackConfig } from "../spec";
 import { metaOf, type ClusterContext } from "./context";
 import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra";
@@ -16,20 +21,30 @@ export function openStackParam(value: string): OpenStackParam {
 }
 
 /** The kubelet's provider-id, as CAPO's kubeadm templates and the RKE2 provider's OpenStack example write it. */
-const PROVIDER_ID = { kubeadm: "openstack:///'{{ instance_id }}'", rke2: "openstack:///{{ ds.meta_data.uuid }}" } as const;
+const PROVIDER_ID = {
+  kubeadm: "openstack:///'{{ instance_id }}'",
+  rke2: "openstack:///{{ ds.meta_data.uuid }}",
+} as const;
 
 export function openStackInfra(ctx: ClusterContext, config: OpenStackConfig): InfraPlan {
-  const machine = (flavor: string): OpenStackMachineSpec => ({ flavor, image: openStackParam(config.image), sshKeyName: config.sshKeyName });
+  const machine = (flavor: string): OpenStackMachineSpec => ({
+    flavor,
+    image: openStackParam(config.image),
+    sshKeyName: config.sshKeyName,
+  });
   const cpSpec = machine(config.controlPlaneFlavor);
   return {
     infraCluster: openStackCluster(
-      { ...metaOf(ctx, names.cluster(ctx.name)), annotations: { [CREDENTIALS_SOURCE_ANNOTATION]: credentialsSource(config.cloudsSecretRef) } },
       {
-      identityRef: { name: config.cloudsSecretRef.name, cloudName: config.cloudName },
-      network: openStackParam(config.network),
-      externalNetwork: openStackParam(config.externalNetwork),
-      apiServerLoadBalancer: { enabled: true },
-      managedSecurityGroups: { allowAllInClusterTraffic: true },
+        ...metaOf(ctx, names.cluster(ctx.name)),
+        annotations: { [CREDENTIALS_SOURCE_ANNOTATION]: credentialsSource(config.cloudsSecretRef) },
+      },
+      {
+        identityRef: { name: config.cloudsSecretRef.name, cloudName: config.cloudName },
+        network: openStackParam(config.network),
+        externalNetwork: openStackParam(config.externalNetwork),
+        apiServerLoadBalancer: { enabled: true },
+        managedSecurityGroups: { allowAllInClusterTraffic: true },
       },
     ),
     extra: [],

@@ -20,7 +20,9 @@ describe("cluster compile options", () => {
     ["https://cell example", "parent.bootstrapUrl"],
     ["https://cell.example'; rm -rf /", "parent.bootstrapUrl"],
   ])("refuses the URL %s", (bootstrapUrl, option) => {
-    expect(checkClusterOptions({ parent: { ...ok, bootstrapUrl } })).toMatch(new RegExp(`^${option.replace(".", "\\.")}: `));
+    expect(checkClusterOptions({ parent: { ...ok, bootstrapUrl } })).toMatch(
+      new RegExp(`^${option.replace(".", "\\.")}: `),
+    );
   });
 
   it.each([
@@ -38,10 +40,14 @@ describe("cluster compile options", () => {
 
   it("compileCluster throws ClusterOptionsError, compileAll throws CompileOptionsError naming the option", () => {
     const bad = { parent: { ...ok, bootstrapUrl: "http://x" } };
-    expect(() => compileCluster(exampleWith("docker", "kubeadm"), { defaultNamespace: "d", ...bad })).toThrow(ClusterOptionsError);
+    expect(() => compileCluster(exampleWith("docker", "kubeadm"), { defaultNamespace: "d", ...bad })).toThrow(
+      ClusterOptionsError,
+    );
     const docs = loadValid("examples/clusters/docker.yaml");
     expect(() => compileAll(docs, { ...TEST_OPTIONS, cluster: bad })).toThrow(CompileOptionsError);
-    expect(() => compileAll(docs, { ...TEST_OPTIONS, cluster: bad })).toThrow(/compile option cluster: parent\.bootstrapUrl/);
+    expect(() => compileAll(docs, { ...TEST_OPTIONS, cluster: bad })).toThrow(
+      /compile option cluster: parent\.bootstrapUrl/,
+    );
   });
 
   it("compileAll renders clusters with and without the parent", () => {
@@ -50,7 +56,12 @@ describe("cluster compile options", () => {
     const linked = compileAll(docs, { ...TEST_OPTIONS, cluster: { parent: ok } });
     expect(plain.ok && linked.ok).toBe(true);
     if (!plain.ok || !linked.ok) return;
-    expect(plain.objects.filter((o) => o.kind === "Cluster").map((o) => o.metadata.name)).toEqual(["dev", "homelab", "prod-eu", "research"]);
+    expect(plain.objects.filter((o) => o.kind === "Cluster").map((o) => o.metadata.name)).toEqual([
+      "dev",
+      "homelab",
+      "prod-eu",
+      "research",
+    ]);
     expect(JSON.stringify(linked.objects)).toContain("https://cell.parent.example:8443");
     expect(JSON.stringify(plain.objects)).not.toContain("BEGIN CERTIFICATE");
   });

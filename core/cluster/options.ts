@@ -31,10 +31,15 @@ const IMAGE = /^[A-Za-z0-9][A-Za-z0-9./_:@-]*$/;
 export function checkClusterOptions(o: ClusterCompileOptions): string | undefined {
   if (o.parent) {
     const url = o.parent.bootstrapUrl.replace(/\/+$/, "");
-    if (!URL_FORM.test(url)) return `parent.bootstrapUrl: expected https://host[:port] without a path, got ${JSON.stringify(o.parent.bootstrapUrl)}`;
+    if (!URL_FORM.test(url))
+      return `parent.bootstrapUrl: expected https://host[:port] without a path, got ${JSON.stringify(o.parent.bootstrapUrl)}`;
     const pem = o.parent.caPem;
-    if (new TextEncoder().encode(pem).length > MAX_CA_PEM_BYTES) return `parent.caPem: larger than ${MAX_CA_PEM_BYTES} bytes (a kubeadm bootstrap file's limit)`;
-    const blocks = pem.trim().split(/(?<=-----END CERTIFICATE-----)\s*/).filter((b) => b.length > 0);
+    if (new TextEncoder().encode(pem).length > MAX_CA_PEM_BYTES)
+      return `parent.caPem: larger than ${MAX_CA_PEM_BYTES} bytes (a kubeadm bootstrap file's limit)`;
+    const blocks = pem
+      .trim()
+      .split(/(?<=-----END CERTIFICATE-----)\s*/)
+      .filter((b) => b.length > 0);
     if (blocks.length === 0 || !blocks.every((b) => PEM_BLOCK.test(b + "\n")))
       return "parent.caPem: expected one or more PEM CERTIFICATE blocks (the cell's CA)";
   }

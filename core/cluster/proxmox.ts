@@ -3,7 +3,12 @@
 // the InClusterIPPool from it), and kube-vip holding the control-plane VIP. The Proxmox API URL is
 // not a field of CAPMOX's API (it is the `url` key of the credentials Secret); the annotation
 // records it so a reviewer sees which Proxmox a cluster lands on.
-import { proxmoxCluster, proxmoxMachineTemplate, type ProxmoxClusterSpec, type ProxmoxMachineSpec } from "../k8s/builders";
+import {
+  proxmoxCluster,
+  proxmoxMachineTemplate,
+  type ProxmoxClusterSpec,
+  type ProxmoxMachineSpec,
+} from "../k8s/builders";
 import type { ProxmoxConfig } from "../spec";
 import { parseIp } from "../spec/net";
 import { metaOf, type ClusterContext } from "./context";
@@ -18,17 +23,27 @@ export const PROXMOX_ENDPOINT_ANNOTATION = "lattice.dev/proxmox-endpoint";
 export const PROXMOX_BOOT_DISK = "scsi0";
 
 /** The kubelet's provider-id, as CAPMOX's kubeadm templates write it (RKE2 takes it unquoted). */
-const PROVIDER_ID = { kubeadm: "proxmox://'{{ ds.meta_data.instance_id }}'", rke2: "proxmox://{{ ds.meta_data.instance_id }}" } as const;
+const PROVIDER_ID = {
+  kubeadm: "proxmox://'{{ ds.meta_data.instance_id }}'",
+  rke2: "proxmox://{{ ds.meta_data.instance_id }}",
+} as const;
 
 export function proxmoxInfra(ctx: ClusterContext, config: ProxmoxConfig): InfraPlan {
-  const pool = { addresses: [...config.ip_pool.addresses], prefix: config.ip_pool.prefix, gateway: config.ip_pool.gateway };
+  const pool = {
+    addresses: [...config.ip_pool.addresses],
+    prefix: config.ip_pool.prefix,
+    gateway: config.ip_pool.gateway,
+  };
   const ipv6 = parseIp(config.ip_pool.gateway)?.family === 6;
   const spec: ProxmoxClusterSpec = {
     controlPlaneEndpoint: { host: config.control_plane_vip, port: 6443 },
     ...(config.allowed_nodes?.length ? { allowedNodes: [...config.allowed_nodes] } : {}),
     ...(ipv6 ? { ipv6Config: pool } : { ipv4Config: pool }),
     dnsServers: [...config.dns_servers],
-    credentialsRef: { name: config.credentials_secret_ref.name, ...(config.credentials_secret_ref.namespace ? { namespace: config.credentials_secret_ref.namespace } : {}) },
+    credentialsRef: {
+      name: config.credentials_secret_ref.name,
+      ...(config.credentials_secret_ref.namespace ? { namespace: config.credentials_secret_ref.namespace } : {}),
+    },
   };
   const machine = (cores: number, memoryMiB: number, diskGib: number): ProxmoxMachineSpec => ({
     sourceNode: config.node,
@@ -39,16 +54,32 @@ export function proxmoxInfra(ctx: ClusterContext, config: ProxmoxConfig): InfraP
     numCores: cores,
     memoryMiB,
     disks: { bootVolume: { disk: PROXMOX_BOOT_DISK, sizeGb: diskGib } },
-    network: { networkDevices: [{ name: "net0", bridge: config.bridge, model: "virtio", ...(ipv6 ? { defaultIPv6: true } : { defaultIPv4: true }) }] },
+    network: {
+      networkDevices: [
+        {
+          name: "net0",
+          bridge: config.bridge,
+          model: "virtio",
+          ...(ipv6 ? { defaultIPv6: true } : { defaultIPv4: true }),
+        },
+      ],
+    },
   });
   const cpSpec = machine(config.cp_cores, config.cp_memory_mib, config.disk_gib);
   const vip = kubeVip(ctx.bootstrap, config.control_plane_vip, config.vip_interface, ctx.kubeVipImage);
   return {
-    infraCluster: proxmoxCluster({ ...metaOf(ctx, names.cluster(ctx.name)), annotations: { [PROXMOX_ENDPOINT_ANNOTATION]: config.endpoint } }, spec),
+    infraCluster: proxmoxCluster(
+      { ...metaOf(ctx, names.cluster(ctx.name)), annotations: { [PROXMOX_ENDPOINT_ANNOTATION]: config.endpoint } },
+      spec,
+    ),
     extra: [],
     controlPlaneTemplate: proxmoxMachineTemplate(metaOf(ctx, names.controlPlaneTemplate(ctx.name, cpSpec)), cpSpec),
     workerTemplates: ctx.pools.map((p) => {
-      const s = machine(p.cores ?? config.worker_cores, p.memoryMib ?? config.worker_memory_mib, p.diskGib ?? config.disk_gib);
+      const s = machine(
+        p.cores ?? config.worker_cores,
+        p.memoryMib ?? config.worker_memory_mib,
+        p.diskGib ?? config.disk_gib,
+      );
       return proxmoxMachineTemplate(metaOf(ctx, names.poolTemplate(ctx.name, p.name, s)), s);
     }),
     node: {

@@ -2,7 +2,13 @@
 // infrastructure's node setup plus the parent link, and one RKE2ConfigTemplate per worker pool. RKE2
 // installs no CNI (cni: none): Lattice installs Cilium itself, as on kubeadm clusters.
 import { stringify } from "yaml";
-import { contractRefOf, rke2ConfigTemplate, rke2ControlPlane, type Rke2AgentConfig, type Rke2ConfigSpec } from "../k8s/builders";
+import {
+  contractRefOf,
+  rke2ConfigTemplate,
+  rke2ControlPlane,
+  type Rke2AgentConfig,
+  type Rke2ConfigSpec,
+} from "../k8s/builders";
 import type { WorkerPool } from "../spec";
 import { metaOf, type ClusterContext } from "./context";
 import type { InfraPlan, NodeSetup } from "./infra";
@@ -18,7 +24,9 @@ function agentConfig(node: NodeSetup, nodeLabels: readonly string[]): Rke2AgentC
   if (nodeLabels.length) config.nodeLabels = [...nodeLabels];
   // RKE2ConfigSpec has no users; cloud-init's ssh_authorized_keys module adds the keys to the default user.
   if (node.sshAuthorizedKeys.length)
-    config.additionalUserData = { data: { ssh_authorized_keys: stringify([...node.sshAuthorizedKeys], { lineWidth: 0 }) } };
+    config.additionalUserData = {
+      data: { ssh_authorized_keys: stringify([...node.sshAuthorizedKeys], { lineWidth: 0 }) },
+    };
   return config;
 }
 

@@ -35,7 +35,10 @@ const graph = fc
       outbound: fc.array(fc.subarray([...Array(n).keys()]), { minLength: n, maxLength: n }),
       inbound: fc.array(fc.subarray([...Array(n).keys()]), { minLength: n, maxLength: n }),
       // Same-name services in different namespaces make identities collide unless namespaces are honoured.
-      names: fc.array(fc.constantFrom("api", "db", "web", "cache", "queue", "auth", "search"), { minLength: n, maxLength: n }),
+      names: fc.array(fc.constantFrom("api", "db", "web", "cache", "queue", "auth", "search"), {
+        minLength: n,
+        maxLength: n,
+      }),
       style: fc.array(fc.boolean(), { minLength: n * n * 2, maxLength: n * n * 2 }),
     }),
   )
@@ -46,7 +49,13 @@ const graph = fc
       const namespace = namespaces[i] as string;
       const unique = seen.has(`${namespace}/${name}`) ? `${name}-${i}` : name;
       seen.add(`${namespace}/${unique}`);
-      svcs.push({ name: unique, namespace, ports: ports[i] ?? [], outbound: new Set(outbound[i]), inbound: new Set(inbound[i]) });
+      svcs.push({
+        name: unique,
+        namespace,
+        ports: ports[i] ?? [],
+        outbound: new Set(outbound[i]),
+        inbound: new Set(inbound[i]),
+      });
     });
     // An inbound declaration needs ports to admit callers on.
     for (const s of svcs) if (s.inbound.size > 0 && s.ports.length === 0) s.ports = [{ port: 8080, protocol: "TCP" }];
@@ -76,7 +85,11 @@ function documentOf(s: Svc, all: Svc[], style: boolean[]): LatticeService {
       apiVersion: "lattice.dev/v1alpha1",
       kind: "LatticeService",
       metadata: { name: s.name, namespace: s.namespace },
-      spec: { containers: { main: { image: "registry.example/app:1" } }, ...(s.ports.length ? { service: { ports } } : {}), resources },
+      spec: {
+        containers: { main: { image: "registry.example/app:1" } },
+        ...(s.ports.length ? { service: { ports } } : {}),
+        resources,
+      },
     },
     { file: `${s.namespace}-${s.name}.yaml`, doc: 1 },
     "LatticeService",
@@ -86,7 +99,10 @@ function documentOf(s: Svc, all: Svc[], style: boolean[]): LatticeService {
 }
 
 function compileSet(svcs: Svc[], style: boolean[]): { objects: KubeObject[]; docs: SourcedDocument[] } {
-  const docs = svcs.map((s) => ({ source: { file: `${s.namespace}-${s.name}.yaml`, doc: 1 }, doc: documentOf(s, svcs, style) }));
+  const docs = svcs.map((s) => ({
+    source: { file: `${s.namespace}-${s.name}.yaml`, doc: 1 },
+    doc: documentOf(s, svcs, style),
+  }));
   const r = compileAll(docs, OPTS);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return { objects: r.objects, docs };
@@ -115,7 +131,9 @@ describe("bilateral agreements, judged from the emitted policies alone", () => {
                 const expected = agreed && b.ports.some((q) => q.port === p.port && q.protocol === p.protocol);
                 const got = may(a, b, p.port, p.protocol, mesh);
                 if (got !== expected)
-                  throw new Error(`${a.namespace}/${a.name} → ${b.namespace}/${b.name}:${p.port}/${p.protocol} (${mesh}): expected ${expected}, got ${got}`);
+                  throw new Error(
+                    `${a.namespace}/${a.name} → ${b.namespace}/${b.name}:${p.port}/${p.protocol} (${mesh}): expected ${expected}, got ${got}`,
+                  );
               }
           }),
         );
@@ -140,7 +158,8 @@ describe("bilateral agreements, judged from the emitted policies alone", () => {
           if (side === "outbound") (edited[i] as Svc).outbound.delete(j);
           else (edited[j] as Svc).inbound.delete(i);
           const may = verdicts(compileSet(edited, style).objects);
-          for (const mesh of ["ambient", "none"] as const) expect([side, mesh, may(a, b, port.port, port.protocol, mesh)]).toEqual([side, mesh, false]);
+          for (const mesh of ["ambient", "none"] as const)
+            expect([side, mesh, may(a, b, port.port, port.protocol, mesh)]).toEqual([side, mesh, false]);
         }
       }),
       { numRuns: 100, seed: 5 },
@@ -157,9 +176,11 @@ describe("bilateral agreements, judged from the emitted policies alone", () => {
           const h = compileService(doc, OPTS);
           halves.push(...h.workload, ...h.policies);
         }
-        for (const ns of [...new Set(svcs.map((s) => s.namespace))].sort()) halves.push(...compileNamespaceBaseline(ns, resolveOptions(OPTS)));
+        for (const ns of [...new Set(svcs.map((s) => s.namespace))].sort())
+          halves.push(...compileNamespaceBaseline(ns, resolveOptions(OPTS)));
         const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-        const sorted = (os: KubeObject[]) => [...os].sort((x, y) => (key(x) < key(y) ? -1 : 1)).map((o) => JSON.stringify(o));
+        const sorted = (os: KubeObject[]) =>
+          [...os].sort((x, y) => (key(x) < key(y) ? -1 : 1)).map((o) => JSON.stringify(o));
         expect(sorted(halves)).toEqual(sorted(objects));
       }),
       { numRuns: 100, seed: 6 },

@@ -117,7 +117,8 @@ spec:
 /** Compile the catalog (with the given trust domain) into every object kind and shape. */
 export function compileCatalog(trustDomain = "catalog.lattice.test"): KubeObject[] {
   const loaded = loadDocuments([{ file: "core/compile/catalog.ts", text: CATALOG_YAML }]);
-  if (loaded.errors.length > 0) throw new Error(`catalog does not validate: ${loaded.errors.map(formatSpecError).join("; ")}`);
+  if (loaded.errors.length > 0)
+    throw new Error(`catalog does not validate: ${loaded.errors.map(formatSpecError).join("; ")}`);
   const r = compileAll(loaded.docs, { trustDomain, defaultNamespace: "default" });
   if (!r.ok) throw new Error(`catalog does not compile: ${r.errors.map(formatSpecError).join("; ")}`);
   return r.objects;

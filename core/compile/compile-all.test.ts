@@ -26,7 +26,10 @@ describe("compileAll", () => {
   });
 
   it("compiles nothing when any document disagrees with another", () => {
-    const docs = load(svc("a", "x", "v: {type: volume, id: shared}"), svc("b", "x", "api: {type: service, direction: outbound}"));
+    const docs = load(
+      svc("a", "x", "v: {type: volume, id: shared}"),
+      svc("b", "x", "api: {type: service, direction: outbound}"),
+    );
     const r = compileAll(docs, TEST_OPTIONS);
     expect(r.ok).toBe(false);
     expect("objects" in r).toBe(false);
@@ -35,11 +38,16 @@ describe("compileAll", () => {
   it("uses the default namespace for documents without one", () => {
     const docs = load(svc("a", "x", "").replace("namespace: x", "namespace: null").replace(", namespace: null", ""));
     const r = compileAll(docs, { ...TEST_OPTIONS, defaultNamespace: "team-a" });
-    expect(r.ok && r.objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.namespace)).toEqual(["team-a"]);
+    expect(r.ok && r.objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.namespace)).toEqual([
+      "team-a",
+    ]);
   });
 
   it("references to services outside the set still compile (the other side may live in another stack)", () => {
-    const r = compileAll(load(svc("a", "x", "elsewhere: {type: service, direction: outbound, namespace: other}")), TEST_OPTIONS);
+    const r = compileAll(
+      load(svc("a", "x", "elsewhere: {type: service, direction: outbound, namespace: other}")),
+      TEST_OPTIONS,
+    );
     expect(r.ok).toBe(true);
     expect(r.graph?.unknown.map((u) => u.target)).toEqual(["other/elsewhere"]);
   });
@@ -62,14 +70,18 @@ describe("compileAll", () => {
   it("per-document entry points compile one document from itself alone", () => {
     const [api] = loadValid("examples/webapp/api.yaml");
     const [stripe] = loadValid("examples/external/stripe.yaml");
-    if (api?.doc.kind !== "LatticeService" || stripe?.doc.kind !== "LatticeExternalService") throw new Error("fixtures");
+    if (api?.doc.kind !== "LatticeService" || stripe?.doc.kind !== "LatticeExternalService")
+      throw new Error("fixtures");
     const half = compileService(api.doc, TEST_OPTIONS);
     expect(half.workload.map((o) => o.kind)).toEqual(["ServiceAccount", "Service", "Deployment"]);
     expect(half.policies.map((o) => o.kind)).toEqual(["CiliumNetworkPolicy", "AuthorizationPolicy"]);
     expect(JSON.stringify(half.policies)).toContain("mesh.example.com/ns/webapp/sa/frontend");
     const ext = compileExternal(stripe.doc, TEST_OPTIONS);
     expect(ext.workload).toEqual([]);
-    expect(ext.policies.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(["CiliumNetworkPolicy/stripe.egress.payment-service", "ServiceEntry/stripe.api"]);
+    expect(ext.policies.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "CiliumNetworkPolicy/stripe.egress.payment-service",
+      "ServiceEntry/stripe.api",
+    ]);
   });
 
   it("keeps names valid when a cluster-wide policy name would be too long", () => {

@@ -10,7 +10,15 @@
 import { analyseDocuments, type Graph } from "../graph";
 import type { KubeObject } from "../k8s/object";
 import { keyOf } from "../k8s/object";
-import { formatSource, sortSpecErrors, type LatticeDocument, type LatticeKind, type SourcedDocument, type SourceRef, type SpecError } from "../spec";
+import {
+  formatSource,
+  sortSpecErrors,
+  type LatticeDocument,
+  type LatticeKind,
+  type SourcedDocument,
+  type SourceRef,
+  type SpecError,
+} from "../spec";
 import { compileNamespaceBaseline } from "./baseline";
 import { COMPILERS, type DocumentCompiler } from "./compilers";
 import { SharedParts } from "./context";
@@ -31,7 +39,11 @@ function compareSource(a: SourcedDocument, b: SourcedDocument): number {
 }
 
 /** A name already defined by an earlier document of its group. */
-function duplicateName(d: SourcedDocument, ns: string, first: { readonly source: SourceRef; readonly kind: string }): SpecError {
+function duplicateName(
+  d: SourcedDocument,
+  ns: string,
+  first: { readonly source: SourceRef; readonly kind: string },
+): SpecError {
   return {
     ...d.source,
     path: "metadata.name",
@@ -105,7 +117,9 @@ export function compileAll(documents: readonly SourcedDocument[], options: Compi
   // clusters) and objects collected per kind: each kind's list is then usually in output order
   // already, which sortBucket checks in one pass.
   const nsOf = (d: SourcedDocument) => namespaceOf(d.doc, opts.defaultNamespace);
-  clusters.sort((a, b) => cmp(nsOf(a), nsOf(b)) || cmp(a.doc.metadata.name, b.doc.metadata.name) || compareSource(a, b));
+  clusters.sort(
+    (a, b) => cmp(nsOf(a), nsOf(b)) || cmp(a.doc.metadata.name, b.doc.metadata.name) || compareSource(a, b),
+  );
   const byName = [...defined, ...clusters].map((d) => ({ d, ns: nsOf(d) }));
   const buckets: KubeObject[][] = [];
   const collect = (o: KubeObject) => (buckets[kindRank(o.kind)] ??= []).push(o);
@@ -129,7 +143,14 @@ export function compileAll(documents: readonly SourcedDocument[], options: Compi
     if (clash)
       return {
         ok: false,
-        errors: [{ file: "<compile>", doc: 0, path: "", message: `two objects are both ${keyOf(clash)}: a naming defect in core/compile` }],
+        errors: [
+          {
+            file: "<compile>",
+            doc: 0,
+            path: "",
+            message: `two objects are both ${keyOf(clash)}: a naming defect in core/compile`,
+          },
+        ],
         graph,
       };
     for (let k = 0; k < b.length; k++) objects.push(b[k] as KubeObject);
@@ -145,10 +166,10 @@ function sortBucket(b: KubeObject[]): KubeObject | undefined {
     if (c === 0) return b[i];
     if (c > 0) {
       b.sort(compareWithinRank);
-      for (let k = 1; k < b.length; k++) if (compareWithinRank(b[k - 1] as KubeObject, b[k] as KubeObject) === 0) return b[k];
+      for (let k = 1; k < b.length; k++)
+        if (compareWithinRank(b[k - 1] as KubeObject, b[k] as KubeObject) === 0) return b[k];
       return undefined;
     }
   }
   return undefined;
 }
-

@@ -7,7 +7,11 @@ import type { ResolvedOptions } from "./options";
 import { compileExternalResolved, compileServiceResolved, type CompiledHalf } from "./service";
 
 /** Compiles one document of kind K; `shared` holds sub-objects shared across one compileAll. */
-export type DocumentCompiler<K extends LatticeKind> = (doc: DocumentOf<K>, opts: ResolvedOptions, shared: SharedParts) => CompiledHalf;
+export type DocumentCompiler<K extends LatticeKind> = (
+  doc: DocumentOf<K>,
+  opts: ResolvedOptions,
+  shared: SharedParts,
+) => CompiledHalf;
 
 /** LatticeService → workload + its policy half; LatticeExternalService → egress policies +
  * ServiceEntries; LatticeCluster → Cluster API manifests (core/cluster). */

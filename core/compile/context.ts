@@ -7,7 +7,15 @@ import type { StringMap } from "../k8s/object";
 import type { LatticeService } from "../spec";
 import { declaredBy, type Declared, type PeerRef, type ResolvedPeers } from "./declared";
 import type { PortRules } from "./service-policy";
-import { CILIUM_NAMESPACE_LABEL, LABELS, ownershipLabels, peerSelector, principalPrefix, serviceAccountName, serviceSelector } from "./identity";
+import {
+  CILIUM_NAMESPACE_LABEL,
+  LABELS,
+  ownershipLabels,
+  peerSelector,
+  principalPrefix,
+  serviceAccountName,
+  serviceSelector,
+} from "./identity";
 
 /** A service's ports in every form its objects use: one object per distinct `spec.service.ports`
  * in a compile (most services of a set declare the same few). */
@@ -90,7 +98,7 @@ export class SharedParts {
    */
   selectors(peers: readonly PeerRef[]): LabelSelector[] {
     const out: LabelSelector[] = [];
-    for (let i = 0; i < peers.length; ) {
+    for (let i = 0; i < peers.length;) {
       const first = peers[i] as PeerRef;
       const namespace = first.namespace;
       let j = i + 1;
@@ -99,7 +107,10 @@ export class SharedParts {
       else {
         const values: string[] = [];
         for (let k = i; k < j; k++) values.push((peers[k] as PeerRef).name);
-        out.push({ matchLabels: this.namespaceLabels(namespace), matchExpressions: [{ key: LABELS.service, operator: "In", values }] });
+        out.push({
+          matchLabels: this.namespaceLabels(namespace),
+          matchExpressions: [{ key: LABELS.service, operator: "In", values }],
+        });
       }
       i = j;
     }
@@ -112,7 +123,8 @@ export class SharedParts {
     if (!parts) {
       // principalOf, with the namespace's prefix built once (one string per principal, not four).
       let prefix = this.principalPrefixes.get(p.namespace);
-      if (prefix === undefined) this.principalPrefixes.set(p.namespace, (prefix = principalPrefix(p.namespace, this.trustDomain)));
+      if (prefix === undefined)
+        this.principalPrefixes.set(p.namespace, (prefix = principalPrefix(p.namespace, this.trustDomain)));
       parts = { selector: peerSelector(p.name, p.namespace), principal: prefix + serviceAccountName(p.name) };
       this.peers.set(p.ref, parts);
     }

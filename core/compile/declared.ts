@@ -60,7 +60,12 @@ export function declaredBy(doc: LatticeService, namespace: string, resolved?: Re
           externals.push(egressIntentLabel(r.namespace ?? namespace, r.id ?? key));
           break;
         case "volume": {
-          const use: VolumeUse = { key, role: volumeRole(r), claimName: claimNameOf(doc.metadata.name, key, r), decl: r };
+          const use: VolumeUse = {
+            key,
+            role: volumeRole(r),
+            claimName: claimNameOf(doc.metadata.name, key, r),
+            decl: r,
+          };
           volumes.push(r.id === undefined ? use : { ...use, id: r.id });
           break;
         }

@@ -15,7 +15,10 @@ function compiled(docs: readonly SourcedDocument[]) {
 }
 const render = (docs: readonly SourcedDocument[]) => toYamlStream(compiled(docs));
 // The YAML is a pure function of the objects; comparing their JSON is the same test, faster.
-const json = (docs: readonly SourcedDocument[]) => compiled(docs).map((o) => JSON.stringify(o)).join("\n");
+const json = (docs: readonly SourcedDocument[]) =>
+  compiled(docs)
+    .map((o) => JSON.stringify(o))
+    .join("\n");
 
 function permuteKeys<T extends object>(o: T, order: readonly number[]): T {
   const entries = Object.entries(o);
@@ -29,7 +32,8 @@ function permuteKeys<T extends object>(o: T, order: readonly number[]): T {
 }
 
 function reorder(d: LatticeDocument, order: readonly number[]): LatticeDocument {
-  if (d.kind === "LatticeService" && d.spec.resources) return { ...d, spec: { ...d.spec, resources: permuteKeys(d.spec.resources, order) } };
+  if (d.kind === "LatticeService" && d.spec.resources)
+    return { ...d, spec: { ...d.spec, resources: permuteKeys(d.spec.resources, order) } };
   if (d.kind === "LatticeExternalService" && d.spec.allowed_requesters)
     return { ...d, spec: { ...d.spec, allowed_requesters: [...d.spec.allowed_requesters].reverse() } };
   return d;
@@ -44,10 +48,14 @@ describe("determinism", () => {
   it("output is independent of document, resource and requester order", () => {
     const expected = json(ALL);
     fc.assert(
-      fc.property(fc.shuffledSubarray(ALL, { minLength: ALL.length, maxLength: ALL.length }), fc.array(fc.nat(20), { minLength: 10, maxLength: 10 }), (docs, order) => {
-        const shuffled = docs.map((d) => ({ source: d.source, doc: reorder(d.doc, order) }));
-        expect(json(shuffled)).toBe(expected);
-      }),
+      fc.property(
+        fc.shuffledSubarray(ALL, { minLength: ALL.length, maxLength: ALL.length }),
+        fc.array(fc.nat(20), { minLength: 10, maxLength: 10 }),
+        (docs, order) => {
+          const shuffled = docs.map((d) => ({ source: d.source, doc: reorder(d.doc, order) }));
+          expect(json(shuffled)).toBe(expected);
+        },
+      ),
       { numRuns: 100, seed: 7 },
     );
   });

@@ -40,7 +40,9 @@ export function resolveRequesters(doc: LatticeExternalService, namespace: string
       out.push(req);
     }
   }
-  return out.sort((a, b) => (a.namespace !== b.namespace ? (a.namespace < b.namespace ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.sort((a, b) =>
+    a.namespace !== b.namespace ? (a.namespace < b.namespace ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
 }
 
 /** The parsed endpoints, sorted by name. The document is validated, so every endpoint parses. */
@@ -49,7 +51,10 @@ export function endpointsOf(doc: LatticeExternalService): Array<{ name: string; 
     .sort()
     .map((name) => {
       const r = parseEndpoint(doc.spec.endpoints[name] as string);
-      if (!r.ok) throw new Error(`endpoint ${name} of ${doc.metadata.name} is invalid (${r.error}): validate documents before compiling`);
+      if (!r.ok)
+        throw new Error(
+          `endpoint ${name} of ${doc.metadata.name} is invalid (${r.error}): validate documents before compiling`,
+        );
       return { name, endpoint: r.endpoint };
     });
 }
@@ -78,7 +83,11 @@ const SE_PROTOCOL: { readonly [S in Endpoint["scheme"]]: ServiceEntryPort["proto
 };
 
 /** Compile an external service's egress policies and ServiceEntries (unsorted). */
-export function compileExternalService(doc: LatticeExternalService, namespace: string, ownership: StringMap): KubeObject[] {
+export function compileExternalService(
+  doc: LatticeExternalService,
+  namespace: string,
+  ownership: StringMap,
+): KubeObject[] {
   const name = doc.metadata.name;
   const endpoints = endpointsOf(doc);
   const requesters = resolveRequesters(doc, namespace);
@@ -93,7 +102,11 @@ export function compileExternalService(doc: LatticeExternalService, namespace: s
       out.push(
         ciliumNetworkPolicy(
           { name: `${name}.egress.${r.name}`, namespace, labels: ownership },
-          { description, endpointSelector: { matchLabels: { [LABELS.service]: r.name, [intent]: EGRESS_INTENT_VALUE } }, egress },
+          {
+            description,
+            endpointSelector: { matchLabels: { [LABELS.service]: r.name, [intent]: EGRESS_INTENT_VALUE } },
+            egress,
+          },
         ),
       );
     } else {
@@ -103,7 +116,11 @@ export function compileExternalService(doc: LatticeExternalService, namespace: s
           {
             description,
             endpointSelector: {
-              matchLabels: { [CILIUM_NAMESPACE_LABEL]: r.namespace, [LABELS.service]: r.name, [intent]: EGRESS_INTENT_VALUE },
+              matchLabels: {
+                [CILIUM_NAMESPACE_LABEL]: r.namespace,
+                [LABELS.service]: r.name,
+                [intent]: EGRESS_INTENT_VALUE,
+              },
             },
             egress,
           },
@@ -122,7 +139,14 @@ export function compileExternalService(doc: LatticeExternalService, namespace: s
         : t.kind === "wildcard"
           ? { hosts: [t.pattern], ports: [port], location: "MESH_EXTERNAL", resolution: "NONE", exportTo }
           : // An address has no name; the host is a stable made-up one, the addresses carry the meaning.
-            { hosts: [`${ep}.${name}.${namespace}.lattice.external`], addresses: [t.cidr], ports: [port], location: "MESH_EXTERNAL", resolution: "NONE", exportTo };
+            {
+              hosts: [`${ep}.${name}.${namespace}.lattice.external`],
+              addresses: [t.cidr],
+              ports: [port],
+              location: "MESH_EXTERNAL",
+              resolution: "NONE",
+              exportTo,
+            };
     out.push(serviceEntry({ name: `${name}.${ep}`, namespace, labels: ownership }, spec));
   }
   return out;

@@ -21,7 +21,8 @@ function reach(objects: ReturnType<typeof compile>) {
     return p;
   };
   return {
-    allowed: (from: string, to: string, port: number) => mayConnect(set, pod(from), pod(to), port, TEST_OPTIONS).allowed,
+    allowed: (from: string, to: string, port: number) =>
+      mayConnect(set, pod(from), pod(to), port, TEST_OPTIONS).allowed,
     external: (from: string, host: string, port: number) => mayReachExternal(set, pod(from), { host, port }).allowed,
   };
 }
@@ -59,7 +60,13 @@ describe("what the golden objects mean", () => {
     ];
     for (const [from, to, port] of edges) expect([from, to, r.allowed(from, to, port)]).toEqual([from, to, true]);
     const services = ["frontend", "api", "postgres", "redis", "worker"].map((s) => `webapp/${s}`);
-    const ports: Record<string, number> = { "webapp/frontend": 8080, "webapp/api": 3000, "webapp/postgres": 5432, "webapp/redis": 6379, "webapp/worker": 8080 };
+    const ports: Record<string, number> = {
+      "webapp/frontend": 8080,
+      "webapp/api": 3000,
+      "webapp/postgres": 5432,
+      "webapp/redis": 6379,
+      "webapp/worker": 8080,
+    };
     for (const from of services)
       for (const to of services) {
         const declared = edges.some(([f, t]) => f === from && t === to);
@@ -100,13 +107,29 @@ describe("what the golden objects mean", () => {
     const objects = compile("examples/shared-volume");
     const claims = objects.filter((o) => o.kind === "PersistentVolumeClaim").map((o) => o.metadata.name);
     expect(claims).toEqual(["shared-media"]);
-    const deployment = (name: string) => objects.find((o) => o.kind === "Deployment" && o.metadata.name === name) as unknown as {
-      spec: { template: { metadata: { labels: Record<string, string> }; spec: { affinity?: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: Array<{ labelSelector: { matchLabels: Record<string, string> } }> } }; volumes: Array<{ persistentVolumeClaim: { claimName: string } }> } } };
-    };
+    const deployment = (name: string) =>
+      objects.find((o) => o.kind === "Deployment" && o.metadata.name === name) as unknown as {
+        spec: {
+          template: {
+            metadata: { labels: Record<string, string> };
+            spec: {
+              affinity?: {
+                podAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: Array<{
+                    labelSelector: { matchLabels: Record<string, string> };
+                  }>;
+                };
+              };
+              volumes: Array<{ persistentVolumeClaim: { claimName: string } }>;
+            };
+          };
+        };
+      };
     const owner = deployment("media-server").spec.template;
     const consumer = deployment("transcoder").spec.template;
     const term = consumer.spec.affinity?.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
-    for (const [k, v] of Object.entries(term?.labelSelector.matchLabels ?? {})) expect(owner.metadata.labels[k]).toBe(v);
+    for (const [k, v] of Object.entries(term?.labelSelector.matchLabels ?? {}))
+      expect(owner.metadata.labels[k]).toBe(v);
     expect(term).toBeDefined();
     expect(owner.spec.affinity).toBeUndefined();
     expect(consumer.spec.volumes[0]?.persistentVolumeClaim.claimName).toBe("shared-media");

@@ -9,7 +9,10 @@ import { BASELINE_NAMES, compileAll, compileCatalog, EMITTED_KINDS, HBONE_PORT, 
 const catalog = compileCatalog();
 const examples = (() => {
   // The service examples (cluster documents compile to Cluster API objects, checked in core/cluster).
-  const r = compileAll(loadValid("examples/webapp", "examples/external", "examples/shared-volume", "examples/cross-namespace"), TEST_OPTIONS);
+  const r = compileAll(
+    loadValid("examples/webapp", "examples/external", "examples/shared-volume", "examples/cross-namespace"),
+    TEST_OPTIONS,
+  );
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.objects;
 })();
@@ -35,7 +38,27 @@ describe("the catalog", () => {
 
   it("covers every rule shape", () => {
     const text = JSON.stringify(catalog);
-    for (const shape of ["toFQDNs", "matchName", "matchPattern", "toCIDR", "fromCIDR", "toEndpoints", "fromEndpoints", '"UDP"', "podAffinity", "httpGet", "tcpSocket", "grpc", "exec", "storageClassName", "subPath", "readOnly", "addresses", '"resolution":"DNS"', '"resolution":"NONE"'])
+    for (const shape of [
+      "toFQDNs",
+      "matchName",
+      "matchPattern",
+      "toCIDR",
+      "fromCIDR",
+      "toEndpoints",
+      "fromEndpoints",
+      '"UDP"',
+      "podAffinity",
+      "httpGet",
+      "tcpSocket",
+      "grpc",
+      "exec",
+      "storageClassName",
+      "subPath",
+      "readOnly",
+      "addresses",
+      '"resolution":"DNS"',
+      '"resolution":"NONE"',
+    ])
       expect([shape, text.includes(shape)]).toEqual([shape, true]);
   });
 
@@ -46,17 +69,20 @@ describe("the catalog", () => {
 });
 
 describe("every emitted object", () => {
-  it.each(everything.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o] as const))("%s is well-formed and owned", (_, o) => {
-    expect(KINDS.has(kindOf(o))).toBe(true);
-    expect(KINDS.get(kindOf(o))?.namespaced).toBe(o.metadata.namespace !== undefined);
-    expect(o.metadata.name).toMatch(SUBDOMAIN);
-    expect(o.metadata.name.length).toBeLessThanOrEqual(253);
-    const labels = o.metadata.labels ?? {};
-    expect(labels[LABELS.managedBy]).toBe("lattice");
-    expect(labels[LABELS.namespace]).toBe(o.metadata.namespace ?? labels[LABELS.namespace]);
-    expect(labels[LABELS.service] !== undefined || labels[LABELS.baseline] === "true").toBe(true);
-    for (const v of Object.values(labels)) expect(v).toMatch(LABEL_VALUE);
-  });
+  it.each(everything.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o] as const))(
+    "%s is well-formed and owned",
+    (_, o) => {
+      expect(KINDS.has(kindOf(o))).toBe(true);
+      expect(KINDS.get(kindOf(o))?.namespaced).toBe(o.metadata.namespace !== undefined);
+      expect(o.metadata.name).toMatch(SUBDOMAIN);
+      expect(o.metadata.name.length).toBeLessThanOrEqual(253);
+      const labels = o.metadata.labels ?? {};
+      expect(labels[LABELS.managedBy]).toBe("lattice");
+      expect(labels[LABELS.namespace]).toBe(o.metadata.namespace ?? labels[LABELS.namespace]);
+      expect(labels[LABELS.service] !== undefined || labels[LABELS.baseline] === "true").toBe(true);
+      for (const v of Object.values(labels)) expect(v).toMatch(LABEL_VALUE);
+    },
+  );
 
   it("never opens anything to the world", () => {
     walk(everything, (k, v) => {
@@ -71,14 +97,25 @@ describe("every emitted object", () => {
       const spec = o.spec as { rules?: Rule[] };
       for (const rule of spec.rules ?? []) {
         expect(Object.keys(rule).every((k) => k === "from" || k === "to")).toBe(true);
-        for (const f of rule.from ?? []) expect(Object.keys(f.source).every((k) => k === "principals" || k === "namespaces")).toBe(true);
+        for (const f of rule.from ?? [])
+          expect(Object.keys(f.source).every((k) => k === "principals" || k === "namespaces")).toBe(true);
         for (const t of rule.to ?? []) expect(Object.keys(t.operation)).toEqual(["ports"]);
       }
     }
   });
 
   it("each per-pair ingress rule admits the HBONE port, and every namespace has its baseline", () => {
-    const cnps = everything.filter((o) => o.kind === "CiliumNetworkPolicy") as Array<KubeObject & { spec: { ingress?: Array<{ fromEndpoints?: unknown[]; fromCIDR?: string[]; toPorts?: Array<{ ports: Array<{ port: string }> }> }> } }>;
+    const cnps = everything.filter((o) => o.kind === "CiliumNetworkPolicy") as Array<
+      KubeObject & {
+        spec: {
+          ingress?: Array<{
+            fromEndpoints?: unknown[];
+            fromCIDR?: string[];
+            toPorts?: Array<{ ports: Array<{ port: string }> }>;
+          }>;
+        };
+      }
+    >;
     for (const p of cnps)
       for (const rule of p.spec.ingress ?? []) {
         if (rule.fromCIDR) expect(rule.fromCIDR).toEqual([KUBELET_PROBE_SOURCE]);
@@ -86,9 +123,15 @@ describe("every emitted object", () => {
       }
     const namespaces = new Set(everything.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
     for (const ns of namespaces) {
-      const named = (kind: string, name: string) => everything.some((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
-      expect([ns, named("CiliumNetworkPolicy", BASELINE_NAMES.ciliumPolicy), named("AuthorizationPolicy", BASELINE_NAMES.meshDefaultDeny)]).toEqual([ns, true, true]);
+      const named = (kind: string, name: string) =>
+        everything.some((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+      expect([
+        ns,
+        named("CiliumNetworkPolicy", BASELINE_NAMES.ciliumPolicy),
+        named("AuthorizationPolicy", BASELINE_NAMES.meshDefaultDeny),
+      ]).toEqual([ns, true, true]);
     }
-    for (const o of everything.filter((x) => x.kind === "Namespace")) expect(o.metadata.labels?.["istio.io/dataplane-mode"]).toBe("ambient");
+    for (const o of everything.filter((x) => x.kind === "Namespace"))
+      expect(o.metadata.labels?.["istio.io/dataplane-mode"]).toBe("ambient");
   });
 });

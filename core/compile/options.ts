@@ -42,13 +42,24 @@ export const DEFAULT_DNS = { namespace: "kube-system", labels: { "k8s-app": "kub
 /** Check and complete options; throws CompileOptionsError naming the bad one. */
 export function resolveOptions(opts: CompileOptions): ResolvedOptions {
   if (!TRUST_DOMAIN.test(opts.trustDomain) || opts.trustDomain.length > 253)
-    throw new CompileOptionsError("trustDomain", `expected a DNS-like name such as "prod.example.com", got ${JSON.stringify(opts.trustDomain)}`);
+    throw new CompileOptionsError(
+      "trustDomain",
+      `expected a DNS-like name such as "prod.example.com", got ${JSON.stringify(opts.trustDomain)}`,
+    );
   if (!DNS_LABEL.test(opts.defaultNamespace) || opts.defaultNamespace.length > 63)
-    throw new CompileOptionsError("defaultNamespace", `expected a DNS label, got ${JSON.stringify(opts.defaultNamespace)}`);
+    throw new CompileOptionsError(
+      "defaultNamespace",
+      `expected a DNS label, got ${JSON.stringify(opts.defaultNamespace)}`,
+    );
   const dns = opts.dns ?? DEFAULT_DNS;
   if (!DNS_LABEL.test(dns.namespace) || Object.keys(dns.labels).length === 0)
     throw new CompileOptionsError("dns", "expected a namespace and at least one label selecting the DNS pods");
   const clusterProblem = opts.cluster && checkClusterOptions(opts.cluster);
   if (clusterProblem) throw new CompileOptionsError("cluster", clusterProblem);
-  return { trustDomain: opts.trustDomain, defaultNamespace: opts.defaultNamespace, dns, ...(opts.cluster ? { cluster: opts.cluster } : {}) };
+  return {
+    trustDomain: opts.trustDomain,
+    defaultNamespace: opts.defaultNamespace,
+    dns,
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
+  };
 }

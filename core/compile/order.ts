@@ -33,7 +33,11 @@ export function compareObjects(a: KubeObject, b: KubeObject): number {
 
 /** compareObjects for two objects of the same kind rank (no rank lookups). */
 export function compareWithinRank(a: KubeObject, b: KubeObject): number {
-  return cmp(a.kind, b.kind) || cmp(a.metadata.namespace ?? "", b.metadata.namespace ?? "") || cmp(a.metadata.name, b.metadata.name);
+  return (
+    cmp(a.kind, b.kind) ||
+    cmp(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
+    cmp(a.metadata.name, b.metadata.name)
+  );
 }
 
 /** A sorted copy. */

@@ -59,7 +59,10 @@ function portRulesOf(set: PortSet): PortRules {
 function ingressPorts(servicePorts: readonly ServicePortSpec[]): CiliumPortRule[] {
   const seen = new Set<string>();
   const ports: Array<{ port: number; protocol: "TCP" | "UDP" | "SCTP" }> = [];
-  for (const p of [...servicePorts.map((p) => ({ port: p.targetPort, protocol: p.protocol })), { port: HBONE_PORT, protocol: "TCP" as const }]) {
+  for (const p of [
+    ...servicePorts.map((p) => ({ port: p.targetPort, protocol: p.protocol })),
+    { port: HBONE_PORT, protocol: "TCP" as const },
+  ]) {
     const k = `${p.port}/${p.protocol}`;
     if (seen.has(k)) continue;
     seen.add(k);
@@ -81,8 +84,11 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
   // is the same as one rule per peer, and smaller).
   const subject = { matchLabels: ctx.selector };
   const portRules = callers.length > 0 ? portRulesOf(ctx.portSet) : undefined;
-  const ingress: CiliumIngressRule[] | undefined = portRules ? [{ fromEndpoints: shared.selectors(callers), toPorts: portRules.toPorts }] : undefined;
-  const egress: CiliumEgressRule[] | undefined = callees.length > 0 ? [{ toEndpoints: shared.selectors(callees) }] : undefined;
+  const ingress: CiliumIngressRule[] | undefined = portRules
+    ? [{ fromEndpoints: shared.selectors(callers), toPorts: portRules.toPorts }]
+    : undefined;
+  const egress: CiliumEgressRule[] | undefined =
+    callees.length > 0 ? [{ toEndpoints: shared.selectors(callees) }] : undefined;
   // Each shape written out whole (no fields added later): one object, no reshaping.
   const description = SERVICE_POLICY_DESCRIPTION;
   const spec: CiliumRule =
@@ -95,7 +101,8 @@ export function compileServicePolicies(ctx: ServiceContext): KubeObject[] {
 
   if (portRules) {
     const principals: string[] = [];
-    for (let i = 0; i < callers.length; i++) principals.push(shared.peer(callers[i] as (typeof callers)[number]).principal);
+    for (let i = 0; i < callers.length; i++)
+      principals.push(shared.peer(callers[i] as (typeof callers)[number]).principal);
     out.push(
       authorizationPolicy(ctx.meta, {
         selector: subject,

@@ -24,13 +24,21 @@ export function namespaceOf(doc: { metadata: { namespace?: string | undefined } 
 
 /** Internal form with options already resolved and parts shared with the other documents of one
  * compile (compileAll resolves once for many documents). */
-export function compileServiceResolved(doc: LatticeService, opts: ResolvedOptions, shared = new SharedParts(opts.trustDomain)): CompiledHalf {
+export function compileServiceResolved(
+  doc: LatticeService,
+  opts: ResolvedOptions,
+  shared = new SharedParts(opts.trustDomain),
+): CompiledHalf {
   const ctx = serviceContext(doc, namespaceOf(doc, opts.defaultNamespace), shared);
   return { workload: compileWorkload(doc, ctx), policies: compileServicePolicies(ctx) };
 }
 
 /** Internal form of compileExternal with options already resolved. */
-export function compileExternalResolved(doc: LatticeExternalService, opts: ResolvedOptions, _shared?: SharedParts): CompiledHalf {
+export function compileExternalResolved(
+  doc: LatticeExternalService,
+  opts: ResolvedOptions,
+  _shared?: SharedParts,
+): CompiledHalf {
   const namespace = namespaceOf(doc, opts.defaultNamespace);
   return { workload: [], policies: compileExternalHalf(doc, namespace, ownershipLabels(namespace, doc.metadata.name)) };
 }

@@ -19,7 +19,14 @@ import type { Container, LatticeService, Probe } from "../spec";
 import { mountSourceKey } from "../spec";
 import type { ServiceContext } from "./context";
 import type { Declared } from "./declared";
-import { EGRESS_INTENT_VALUE, LABELS, MANAGED_BY, VOLUME_OWNER_VALUE, serviceAccountName, volumeOwnerLabel } from "./identity";
+import {
+  EGRESS_INTENT_VALUE,
+  LABELS,
+  MANAGED_BY,
+  VOLUME_OWNER_VALUE,
+  serviceAccountName,
+  volumeOwnerLabel,
+} from "./identity";
 import { quantityText } from "./volumes";
 
 /** The pod labels: identity, plus an intent label per external service called, plus an owner label
@@ -48,7 +55,8 @@ function probeOf(p: Probe, ports: readonly ServicePortSpec[]): ProbeSpec {
     if (p.httpGet.scheme) out.httpGet.scheme = p.httpGet.scheme;
   }
   if (p.tcpSocket) out.tcpSocket = { port: port(p.tcpSocket.port) };
-  if (p.grpc) out.grpc = p.grpc.service === undefined ? { port: p.grpc.port } : { port: p.grpc.port, service: p.grpc.service };
+  if (p.grpc)
+    out.grpc = p.grpc.service === undefined ? { port: p.grpc.port } : { port: p.grpc.port, service: p.grpc.service };
   if (p.exec) out.exec = { command: [...p.exec.command] };
   if (p.initialDelaySeconds !== undefined) out.initialDelaySeconds = p.initialDelaySeconds;
   if (p.periodSeconds !== undefined) out.periodSeconds = p.periodSeconds;
@@ -58,7 +66,12 @@ function probeOf(p: Probe, ports: readonly ServicePortSpec[]): ProbeSpec {
   return out;
 }
 
-function containerOf(name: string, c: Container, ports: ContainerPort[] | undefined, servicePorts: readonly ServicePortSpec[]): ContainerSpec {
+function containerOf(
+  name: string,
+  c: Container,
+  ports: ContainerPort[] | undefined,
+  servicePorts: readonly ServicePortSpec[],
+): ContainerSpec {
   const out: ContainerSpec = { name, image: c.image };
   if (c.command) out.command = [...c.command];
   if (c.args) out.args = [...c.args];
@@ -78,7 +91,7 @@ function containerOf(name: string, c: Container, ports: ContainerPort[] | undefi
   if (c.volumes) {
     const mounts = c.volumes;
     out.volumeMounts = Object.keys(mounts).map((mountPath) => {
-      const m = mounts[mountPath] as NonNullable<typeof mounts[string]>;
+      const m = mounts[mountPath] as NonNullable<(typeof mounts)[string]>;
       const vm: NonNullable<ContainerSpec["volumeMounts"]>[number] = { name: mountSourceKey(m.source), mountPath };
       if (m.path !== undefined) vm.subPath = m.path;
       if (m.readOnly !== undefined) vm.readOnly = m.readOnly;
@@ -91,7 +104,10 @@ function containerOf(name: string, c: Container, ports: ContainerPort[] | undefi
   return out;
 }
 
-function quantitiesOf(l: { cpu?: string | number | undefined; memory?: string | number | undefined }): { cpu?: string; memory?: string } {
+function quantitiesOf(l: { cpu?: string | number | undefined; memory?: string | number | undefined }): {
+  cpu?: string;
+  memory?: string;
+} {
   const q: { cpu?: string; memory?: string } = {};
   if (l.cpu !== undefined) q.cpu = quantityText(l.cpu);
   if (l.memory !== undefined) q.memory = quantityText(l.memory);
@@ -113,7 +129,9 @@ export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeO
   // first container is its main one by convention.
   const containers: ContainerSpec[] = [];
   for (const n in doc.spec.containers)
-    containers.push(containerOf(n, doc.spec.containers[n] as Container, containers.length === 0 ? containerPorts : undefined, ports));
+    containers.push(
+      containerOf(n, doc.spec.containers[n] as Container, containers.length === 0 ? containerPorts : undefined, ports),
+    );
   const pod: PodSpec = { serviceAccountName: serviceAccountName(name), containers };
   if (volumes.length > 0) {
     pod.volumes = volumes.map((v) => ({ name: v.key, persistentVolumeClaim: { claimName: v.claimName } }));
@@ -123,7 +141,8 @@ export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeO
         labelSelector: { matchLabels: { [volumeOwnerLabel(v.id as string)]: VOLUME_OWNER_VALUE } },
         topologyKey: "kubernetes.io/hostname",
       }));
-    if (affinity.length > 0) pod.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: affinity } };
+    if (affinity.length > 0)
+      pod.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: affinity } };
   }
 
   const out: KubeObject[] = [
@@ -145,7 +164,12 @@ export function compileWorkload(doc: LatticeService, ctx: ServiceContext): KubeO
       accessMode: params.accessMode ?? "ReadWriteOnce",
     };
     if (params.storageClass !== undefined) claim.storageClass = params.storageClass;
-    out.push(persistentVolumeClaim(v.claimName === name ? ctx.meta : { name: v.claimName, namespace, labels: ctx.ownership }, claim));
+    out.push(
+      persistentVolumeClaim(
+        v.claimName === name ? ctx.meta : { name: v.claimName, namespace, labels: ctx.ownership },
+        claim,
+      ),
+    );
   }
   return out;
 }

@@ -7,7 +7,17 @@
 import type { LatticeExternalService, LatticeService, SourcedDocument, SourceRef } from "../spec";
 import { requestersField, requestersOf } from "../spec";
 import { Halves, type MutableEdge } from "./halves";
-import type { Declaration, Edge, Graph, GraphNode, NodeKind, ResolvedPeers, UnknownReference, VolumeDeclarationRef, VolumeGroup } from "./model";
+import type {
+  Declaration,
+  Edge,
+  Graph,
+  GraphNode,
+  NodeKind,
+  ResolvedPeers,
+  UnknownReference,
+  VolumeDeclarationRef,
+  VolumeGroup,
+} from "./model";
 import { Slots, type Slot } from "./slots";
 
 interface VolumeAccumulator {
@@ -43,7 +53,10 @@ export function buildGraph(documents: readonly SourcedDocument[], opts: { readon
 }
 
 /** buildGraph, keeping what compileAll needs besides: each service's resolved peers. */
-export function analyseDocuments(documents: readonly SourcedDocument[], opts: { readonly defaultNamespace: string }): Analysis {
+export function analyseDocuments(
+  documents: readonly SourcedDocument[],
+  opts: { readonly defaultNamespace: string },
+): Analysis {
   const docs = [...documents].sort((a, b) => compareSource(a.source, b.source));
   const slots = new Slots();
   const defining: Array<{ slot: Slot; doc: LatticeService | LatticeExternalService; source: SourceRef }> = [];
@@ -87,7 +100,12 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
     const fromNode = (froms[i] as Slot).node;
     const toNode = (tos[i] as Slot).node;
     const toKind = e.type === "service" ? "LatticeService" : "LatticeExternalService";
-    if (fromNode !== undefined && fromNode.kind === "LatticeService" && toNode !== undefined && toNode.kind === toKind) {
+    if (
+      fromNode !== undefined &&
+      fromNode.kind === "LatticeService" &&
+      toNode !== undefined &&
+      toNode.kind === toKind
+    ) {
       e.status = e.outbound && e.inbound ? "bilateral" : e.outbound ? "missing-inbound" : "missing-outbound";
       kept.push(i);
       continue;
@@ -107,12 +125,22 @@ export function analyseDocuments(documents: readonly SourcedDocument[], opts: { 
     if (slot.node) nodes.push(slot.node);
     if (slot.definedBy) defined.push(slot.definedBy);
   }
-  const graph: Graph = { nodes, edges: kept.map((i) => withoutUndefined(edges[i] as MutableEdge)), unknown, volumes: groups };
+  const graph: Graph = {
+    nodes,
+    edges: kept.map((i) => withoutUndefined(edges[i] as MutableEdge)),
+    unknown,
+    volumes: groups,
+  };
 
   const peers = new Map<LatticeService, ResolvedPeers>();
   for (let i = 0; i < defining.length; i++) {
     const { slot, doc } = defining[i] as (typeof defining)[number];
-    if (doc.kind === "LatticeService") peers.set(doc, { callees: slot.callees ?? [], callers: slot.callers ?? [], onlyServices: onlyServices[i] === true });
+    if (doc.kind === "LatticeService")
+      peers.set(doc, {
+        callees: slot.callees ?? [],
+        callers: slot.callers ?? [],
+        onlyServices: onlyServices[i] === true,
+      });
   }
   return { graph, peers, defined, duplicates };
 }
@@ -126,7 +154,14 @@ function withoutUndefined(e: MutableEdge): Edge {
 }
 
 /** A service's declarations as halves (and volume declarations); true when all are services. */
-function addService(doc: LatticeService, self: Slot, source: SourceRef, slots: Slots, halves: Halves, volumes: Map<string, VolumeAccumulator>): boolean {
+function addService(
+  doc: LatticeService,
+  self: Slot,
+  source: SourceRef,
+  slots: Slots,
+  halves: Halves,
+  volumes: Map<string, VolumeAccumulator>,
+): boolean {
   const resources = doc.spec.resources;
   if (!resources) return true;
   let onlyServices = true;
@@ -158,7 +193,8 @@ function addExternal(doc: LatticeExternalService, self: Slot, source: SourceRef,
   const field = requestersField(doc);
   requestersOf(doc).forEach((entry, index) => {
     const slash = entry.indexOf("/");
-    const from = slash < 0 ? slots.get(self.namespace, entry) : slots.get(entry.slice(0, slash), entry.slice(slash + 1));
+    const from =
+      slash < 0 ? slots.get(self.namespace, entry) : slots.get(entry.slice(0, slash), entry.slice(slash + 1));
     halves.add(from, self, true, true, { kind: "requester", by: self.ref, source, field, index, entry });
   });
 }

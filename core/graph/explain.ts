@@ -47,7 +47,14 @@ export function explain(graph: Graph, fromRef: string, toRef: string): Explanati
   const to = resolveRef(graph, toRef);
   if (typeof to === "string") return { kind: "error", message: to };
   if (from.kind === "LatticeExternalService")
-    return { kind: "verdict", allowed: false, from, to, declarations: [], missing: [`${from.ref} is an external service: Lattice admits no connections from outside the cluster`] };
+    return {
+      kind: "verdict",
+      allowed: false,
+      from,
+      to,
+      declarations: [],
+      missing: [`${from.ref} is an external service: Lattice admits no connections from outside the cluster`],
+    };
   const type = to.kind === "LatticeExternalService" ? "external-service" : "service";
   const e: Edge | undefined = graph.edges.find((x) => x.from === from.ref && x.to === to.ref && x.type === type);
   const declarations = [e?.outbound, e?.inbound].filter((d): d is Declaration => d !== undefined);
@@ -60,7 +67,9 @@ export function explain(graph: Graph, fromRef: string, toRef: string): Explanati
 /** The explanation as text, one fact per line. */
 export function renderExplanation(x: Explanation): string {
   if (x.kind === "error") return `error: ${x.message}\n`;
-  const lines = [`${x.allowed ? "ALLOWED" : "DENIED"}: ${x.from.ref} → ${x.to.ref}${x.allowed ? " (both halves are declared)" : ""}`];
+  const lines = [
+    `${x.allowed ? "ALLOWED" : "DENIED"}: ${x.from.ref} → ${x.to.ref}${x.allowed ? " (both halves are declared)" : ""}`,
+  ];
   for (const d of x.declarations) {
     lines.push(`  ${d.by} declares, at ${formatSource(d.source)} ${declarationPath(d)}:`);
     lines.push(`    ${quoteDeclaration(d)}`);

@@ -11,8 +11,20 @@ function where(d: Declaration | undefined) {
 export function graphToJson(g: Graph): unknown {
   return {
     nodes: g.nodes.map((n) => ({ ref: n.ref, kind: n.kind, source: formatSource(n.source) })),
-    edges: g.edges.map((e) => ({ from: e.from, to: e.to, type: e.type, status: e.status, outbound: where(e.outbound), inbound: where(e.inbound) })),
-    unknown: g.unknown.map((u) => ({ by: u.declaration.by, target: u.target, reason: u.reason, declared: where(u.declaration) })),
+    edges: g.edges.map((e) => ({
+      from: e.from,
+      to: e.to,
+      type: e.type,
+      status: e.status,
+      outbound: where(e.outbound),
+      inbound: where(e.inbound),
+    })),
+    unknown: g.unknown.map((u) => ({
+      by: u.declaration.by,
+      target: u.target,
+      reason: u.reason,
+      declared: where(u.declaration),
+    })),
     volumes: g.volumes.map((v) => ({
       namespace: v.namespace,
       id: v.id,
@@ -30,7 +42,11 @@ export function volumeProblem(v: Graph["volumes"][number]): string | null {
   return null;
 }
 
-const STATUS_LABEL = { bilateral: "", "missing-inbound": "missing inbound", "missing-outbound": "missing outbound" } as const;
+const STATUS_LABEL = {
+  bilateral: "",
+  "missing-inbound": "missing inbound",
+  "missing-outbound": "missing outbound",
+} as const;
 
 interface Drawing {
   nodes: Array<{ id: string; label: string; shape: "service" | "external" | "unknown" | "volume" }>;
@@ -54,7 +70,12 @@ function drawing(g: Graph): Drawing {
     return id;
   };
   for (const e of g.edges)
-    d.links.push({ from: idOf(e.from), to: idOf(e.to), label: STATUS_LABEL[e.status], style: e.status === "bilateral" ? "solid" : "dashed" });
+    d.links.push({
+      from: idOf(e.from),
+      to: idOf(e.to),
+      label: STATUS_LABEL[e.status],
+      style: e.status === "bilateral" ? "solid" : "dashed",
+    });
   for (const u of g.unknown) {
     const outbound = u.declaration.kind === "resource" && u.declaration.decl.direction === "outbound";
     const [from, to] = outbound ? [u.declaration.by, u.target] : [u.target, u.declaration.by];
@@ -78,7 +99,9 @@ export function graphToMermaid(g: Graph): string {
   const lines = ["flowchart LR"];
   for (const n of d.nodes) {
     const label = `"${esc(n.label)}"`;
-    lines.push(`  ${n.id}${n.shape === "external" ? `([${label}])` : n.shape === "volume" ? `[(${label})]` : n.shape === "unknown" ? `{{${label}}}` : `[${label}]`}`);
+    lines.push(
+      `  ${n.id}${n.shape === "external" ? `([${label}])` : n.shape === "volume" ? `[(${label})]` : n.shape === "unknown" ? `{{${label}}}` : `[${label}]`}`,
+    );
   }
   for (const l of d.links) {
     const arrow = l.style === "solid" ? "-->" : l.style === "thick" ? "==>" : "-.->";
@@ -93,11 +116,20 @@ export function graphToDot(g: Graph): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = ["digraph lattice {", "  rankdir=LR;"];
   for (const n of d.nodes) {
-    const shape = n.shape === "external" ? "ellipse" : n.shape === "volume" ? "cylinder" : n.shape === "unknown" ? "hexagon" : "box";
+    const shape =
+      n.shape === "external"
+        ? "ellipse"
+        : n.shape === "volume"
+          ? "cylinder"
+          : n.shape === "unknown"
+            ? "hexagon"
+            : "box";
     lines.push(`  ${n.id} [label=${q(n.label)}, shape=${shape}${n.shape === "unknown" ? ", style=dashed" : ""}];`);
   }
   for (const l of d.links)
-    lines.push(`  ${l.from} -> ${l.to} [${l.label ? `label=${q(l.label)}, ` : ""}style=${l.style === "thick" ? "bold" : l.style}];`);
+    lines.push(
+      `  ${l.from} -> ${l.to} [${l.label ? `label=${q(l.label)}, ` : ""}style=${l.style === "thick" ? "bold" : l.style}];`,
+    );
   lines.push("}");
   return lines.join("\n") + "\n";
 }

@@ -22,11 +22,18 @@ describe("buildGraph", () => {
 
   it("one-sided declarations say which side is missing", () => {
     const g = graphOf("core/compile/__fixtures__/one-sided");
-    expect(g.edges.map((e) => `${e.from}->${e.to}:${e.status}`)).toEqual(["shop/audit->shop/billing:missing-outbound", "shop/orders->shop/billing:missing-inbound"]);
+    expect(g.edges.map((e) => `${e.from}->${e.to}:${e.status}`)).toEqual([
+      "shop/audit->shop/billing:missing-outbound",
+      "shop/orders->shop/billing:missing-inbound",
+    ]);
   });
 
   it("external agreements: allowed requesters are the callee's half", () => {
-    expect(graphOf("core/compile/__fixtures__/external-not-allowed").edges.map((e) => `${e.from}->${e.to}:${e.type}:${e.status}`)).toEqual([
+    expect(
+      graphOf("core/compile/__fixtures__/external-not-allowed").edges.map(
+        (e) => `${e.from}->${e.to}:${e.type}:${e.status}`,
+      ),
+    ).toEqual([
       "shop/payment-service->shop/stripe:external-service:missing-inbound",
       "shop/refunds->shop/stripe:external-service:missing-outbound",
     ]);
@@ -70,7 +77,9 @@ spec:
     // 40 callees (more than the small-sort cut-off of 32) named in a shuffled order, a caller named
     // through an id, and an external service the hub both calls and is allowed by.
     const names = Array.from({ length: 40 }, (_, i) => `peer-${String(i).padStart(2, "0")}`);
-    const shuffled = [...names].sort((a, b) => (a.split("").reverse().join("") < b.split("").reverse().join("") ? -1 : 1));
+    const shuffled = [...names].sort((a, b) =>
+      a.split("").reverse().join("") < b.split("").reverse().join("") ? -1 : 1,
+    );
     const svc = (name: string, resources: string) => `apiVersion: lattice.dev/v1alpha1
 kind: LatticeService
 metadata: {name: ${name}, namespace: mesh}
@@ -116,7 +125,11 @@ spec:
     expect(hubPeers?.callers.map((p) => p.name)).toEqual(["peer-03"]);
     expect(hubPeers?.onlyServices).toBe(false);
     const peerPeers = resolved.get(loaded.docs[0]?.doc as never);
-    expect(peerPeers).toEqual({ callees: [], callers: [expect.objectContaining({ ref: "mesh/hub" })], onlyServices: true });
+    expect(peerPeers).toEqual({
+      callees: [],
+      callers: [expect.objectContaining({ ref: "mesh/hub" })],
+      onlyServices: true,
+    });
   });
 
   it("volume ids with their owners and consumers (and without an owner)", () => {
@@ -124,12 +137,28 @@ spec:
       {
         namespace: "media",
         id: "shared-media",
-        owners: [{ service: "media/media-server", source: { file: "examples/shared-volume/media-server.yaml", doc: 1 }, key: "shared-media" }],
-        consumers: [{ service: "media/transcoder", source: { file: "examples/shared-volume/transcoder.yaml", doc: 1 }, key: "shared-media" }],
+        owners: [
+          {
+            service: "media/media-server",
+            source: { file: "examples/shared-volume/media-server.yaml", doc: 1 },
+            key: "shared-media",
+          },
+        ],
+        consumers: [
+          {
+            service: "media/transcoder",
+            source: { file: "examples/shared-volume/transcoder.yaml", doc: 1 },
+            key: "shared-media",
+          },
+        ],
       },
     ]);
-    const orphan = buildGraph(loadValid("core/spec/__corpus__/sets/volume-without-owner"), { defaultNamespace: "default" });
-    expect((graphToJson(orphan) as { volumes: Array<{ problem: string | null }> }).volumes.map((v) => v.problem)).toEqual(["no owner"]);
+    const orphan = buildGraph(loadValid("core/spec/__corpus__/sets/volume-without-owner"), {
+      defaultNamespace: "default",
+    });
+    expect(
+      (graphToJson(orphan) as { volumes: Array<{ problem: string | null }> }).volumes.map((v) => v.problem),
+    ).toEqual(["no owner"]);
   });
 });
 
@@ -171,7 +200,8 @@ describe("formats", () => {
 describe("explain", () => {
   const g = graphOf("examples", "core/compile/__fixtures__/one-sided");
   it("allowed: quotes both declarations", () => {
-    expect(renderExplanation(explain(g, "frontend", "webapp/api"))).toBe(`ALLOWED: webapp/frontend → webapp/api (both halves are declared)
+    expect(renderExplanation(explain(g, "frontend", "webapp/api")))
+      .toBe(`ALLOWED: webapp/frontend → webapp/api (both halves are declared)
   webapp/frontend declares, at examples/webapp/frontend.yaml#1 spec.resources.api:
     api: {type: service, direction: outbound}
   webapp/api declares, at examples/webapp/api.yaml#1 spec.resources.frontend:
@@ -194,9 +224,19 @@ describe("explain", () => {
   });
   it("errors for unknown and ambiguous names", () => {
     expect(explain(g, "nope", "api")).toEqual({ kind: "error", message: "unknown service nope" });
-    const doc = (ns: string) => `apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: api, namespace: ${ns}}\nspec: {containers: {main: {image: "x:1"}}}\n`;
-    const two = buildGraph(loadDocuments([{ file: "a.yaml", text: doc("a") }, { file: "b.yaml", text: doc("b") }]).docs, { defaultNamespace: "default" });
-    expect(explain(two, "api", "b/api")).toEqual({ kind: "error", message: '"api" is ambiguous: a/api, b/api (write namespace/name)' });
+    const doc = (ns: string) =>
+      `apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: api, namespace: ${ns}}\nspec: {containers: {main: {image: "x:1"}}}\n`;
+    const two = buildGraph(
+      loadDocuments([
+        { file: "a.yaml", text: doc("a") },
+        { file: "b.yaml", text: doc("b") },
+      ]).docs,
+      { defaultNamespace: "default" },
+    );
+    expect(explain(two, "api", "b/api")).toEqual({
+      kind: "error",
+      message: '"api" is ambiguous: a/api, b/api (write namespace/name)',
+    });
     expect(explain(two, "a/api", "b/api").kind).toBe("verdict");
   });
 });

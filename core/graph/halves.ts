@@ -72,7 +72,7 @@ export class Halves {
     const edges: MutableEdge[] = [];
     const froms: Slot[] = [];
     const tos: Slot[] = [];
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const first = perm[i] as number;
       const from = fromOf[first] as Slot;
       const to = toOf[first] as Slot;
@@ -87,7 +87,14 @@ export class Halves {
       }
       i = j;
       const external = ((flags[first] as number) & EXTERNAL) !== 0;
-      edges.push({ from: from.ref, to: to.ref, type: external ? "external-service" : "service", status: "bilateral", outbound, inbound });
+      edges.push({
+        from: from.ref,
+        to: to.ref,
+        type: external ? "external-service" : "service",
+        status: "bilateral",
+        outbound,
+        inbound,
+      });
       froms.push(from);
       tos.push(to);
       if (external) continue;

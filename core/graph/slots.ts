@@ -33,7 +33,16 @@ export class Slots {
     }
     let s = names.get(name);
     if (!s) {
-      s = { ref: `${namespace}/${name}`, namespace, name, node: undefined, definedBy: undefined, order: 0, callees: undefined, callers: undefined };
+      s = {
+        ref: `${namespace}/${name}`,
+        namespace,
+        name,
+        node: undefined,
+        definedBy: undefined,
+        order: 0,
+        callees: undefined,
+        callers: undefined,
+      };
       names.set(name, s);
       this.all.push(s);
     }

@@ -10,8 +10,13 @@ export interface KindInfo {
   readonly namespaced: boolean;
 }
 
-const row = (group: string, version: string, kind: string, plural: string, namespaced = true): KindInfo =>
-  ({ group, version, kind, plural, namespaced });
+const row = (group: string, version: string, kind: string, plural: string, namespaced = true): KindInfo => ({
+  group,
+  version,
+  kind,
+  plural,
+  namespaced,
+});
 
 /** Every kind Lattice knows, keyed by "apiVersion/kind" (e.g. "apps/v1/Deployment", "v1/Secret"). */
 export const KINDS: ReadonlyMap<string, KindInfo> = new Map(

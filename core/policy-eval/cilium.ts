@@ -42,9 +42,39 @@ export type Peer =
   | { readonly kind: "pod"; readonly pod: PodIdentity }
   | { readonly kind: "external"; readonly ip?: IpPrefix; readonly host?: string };
 
-const RULE_KEYS = new Set(["description", "endpointSelector", "nodeSelector", "ingress", "ingressDeny", "egress", "egressDeny", "enableDefaultDeny", "labels", "log"]);
-const INGRESS_KEYS = new Set(["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups", "toPorts", "icmps"]);
-const EGRESS_KEYS = new Set(["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toFQDNs", "toNodes", "toGroups", "toPorts", "icmps"]);
+const RULE_KEYS = new Set([
+  "description",
+  "endpointSelector",
+  "nodeSelector",
+  "ingress",
+  "ingressDeny",
+  "egress",
+  "egressDeny",
+  "enableDefaultDeny",
+  "labels",
+  "log",
+]);
+const INGRESS_KEYS = new Set([
+  "fromEndpoints",
+  "fromCIDR",
+  "fromCIDRSet",
+  "fromEntities",
+  "fromNodes",
+  "fromGroups",
+  "toPorts",
+  "icmps",
+]);
+const EGRESS_KEYS = new Set([
+  "toEndpoints",
+  "toCIDR",
+  "toCIDRSet",
+  "toEntities",
+  "toFQDNs",
+  "toNodes",
+  "toGroups",
+  "toPorts",
+  "icmps",
+]);
 const PORT_RULE_KEYS = new Set(["ports", "rules", "serverNames", "originatingTLS", "terminatingTLS"]);
 
 function isObj(v: unknown): v is Obj {
@@ -58,7 +88,8 @@ function list(v: unknown, where: string, field: string): unknown[] {
 }
 
 function checkKeys(o: Obj, allowed: Set<string>, where: string, prefix: string): void {
-  for (const k of Object.keys(o)) if (!allowed.has(k)) throw new UnmodeledPolicyError(where, `${prefix}${k}`, "unknown or unsupported field");
+  for (const k of Object.keys(o))
+    if (!allowed.has(k)) throw new UnmodeledPolicyError(where, `${prefix}${k}`, "unknown or unsupported field");
 }
 
 /** The rules of every Cilium policy among `objects` (other kinds are ignored). */
@@ -68,7 +99,9 @@ export function ciliumRulesOf(objects: readonly KubeObject[]): CiliumRuleRef[] {
     if (o.apiVersion !== "cilium.io/v2") continue;
     const clusterwide = o.kind === "CiliumClusterwideNetworkPolicy";
     if (!clusterwide && o.kind !== "CiliumNetworkPolicy") continue;
-    const policy = clusterwide ? `${o.kind}/${o.metadata.name}` : `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    const policy = clusterwide
+      ? `${o.kind}/${o.metadata.name}`
+      : `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     const rules = [...(o.spec !== undefined ? [o.spec] : []), ...list(o.specs, policy, "specs")];
     for (const [i, r] of rules.entries()) {
       if (!isObj(r)) throw new UnmodeledPolicyError(policy, `spec[${i}]`, "expected a map");
@@ -97,7 +130,12 @@ function selects(ref: CiliumRuleRef, pod: PodIdentity, labels: Record<string, st
   return matchesCiliumSelector(sel as Selector, labels, ref.policy);
 }
 
-function peerSelectorMatches(ref: CiliumRuleRef, sel: unknown, peer: PodIdentity, peerLabels: Record<string, string>): boolean {
+function peerSelectorMatches(
+  ref: CiliumRuleRef,
+  sel: unknown,
+  peer: PodIdentity,
+  peerLabels: Record<string, string>,
+): boolean {
   if (!isObj(sel)) throw new UnmodeledPolicyError(ref.policy, "endpoints selector", "expected a map");
   const s = sel as Selector;
   if (namesReserved(s)) return false;
@@ -119,7 +157,12 @@ function fqdnMatches(sel: unknown, host: string, where: string): boolean {
     const p = sel.matchPattern.toLowerCase().replace(/\.$/, "");
     if (p === "*") return true;
     // "*" stands for any run of DNS characters within one label.
-    const re = new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[-a-z0-9_]*")}$`);
+    const re = new RegExp(
+      `^${p
+        .split("*")
+        .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[-a-z0-9_]*")}$`,
+    );
     return re.test(h);
   }
   throw new UnmodeledPolicyError(where, "toFQDNs", "expected matchName or matchPattern");
@@ -142,10 +185,30 @@ function cidrMatches(c: unknown, ip: IpPrefix, where: string): boolean {
 }
 
 /** Peers of a rule: undefined = any peer (no peer field); otherwise whether this peer is selected. */
-function peerMatch(ref: CiliumRuleRef, r: Obj, ingress: boolean, peer: Peer, peerLabels: Record<string, string> | undefined): boolean | undefined {
+function peerMatch(
+  ref: CiliumRuleRef,
+  r: Obj,
+  ingress: boolean,
+  peer: Peer,
+  peerLabels: Record<string, string> | undefined,
+): boolean | undefined {
   const f = ingress
-    ? { endpoints: "fromEndpoints", entities: "fromEntities", cidr: "fromCIDR", cidrSet: "fromCIDRSet", nodes: "fromNodes", groups: "fromGroups" }
-    : { endpoints: "toEndpoints", entities: "toEntities", cidr: "toCIDR", cidrSet: "toCIDRSet", nodes: "toNodes", groups: "toGroups" };
+    ? {
+        endpoints: "fromEndpoints",
+        entities: "fromEntities",
+        cidr: "fromCIDR",
+        cidrSet: "fromCIDRSet",
+        nodes: "fromNodes",
+        groups: "fromGroups",
+      }
+    : {
+        endpoints: "toEndpoints",
+        entities: "toEntities",
+        cidr: "toCIDR",
+        cidrSet: "toCIDRSet",
+        nodes: "toNodes",
+        groups: "toGroups",
+      };
   const present = Object.values(f).filter((k) => r[k] !== undefined);
   const fqdns = ingress ? undefined : r.toFQDNs;
   if (present.length === 0 && fqdns === undefined) return undefined;
@@ -155,20 +218,28 @@ function peerMatch(ref: CiliumRuleRef, r: Obj, ingress: boolean, peer: Peer, pee
   if (peer.kind === "pod") {
     for (const s of list(r[f.endpoints], ref.policy, f.endpoints))
       if (peerSelectorMatches(ref, s, peer.pod, peerLabels as Record<string, string>)) return true;
-    for (const e of list(r[f.entities], ref.policy, f.entities)) if (typeof e === "string" && POD_ENTITIES.has(e)) return true;
+    for (const e of list(r[f.entities], ref.policy, f.entities))
+      if (typeof e === "string" && POD_ENTITIES.has(e)) return true;
     return false; // CIDR, FQDN, node and group peers never select cluster pods
   }
-  for (const e of list(r[f.entities], ref.policy, f.entities)) if (typeof e === "string" && WORLD_ENTITIES.has(e)) return true;
+  for (const e of list(r[f.entities], ref.policy, f.entities))
+    if (typeof e === "string" && WORLD_ENTITIES.has(e)) return true;
   if (peer.ip) {
     for (const c of list(r[f.cidr], ref.policy, f.cidr)) if (cidrMatches(c, peer.ip, ref.policy)) return true;
     for (const c of list(r[f.cidrSet], ref.policy, f.cidrSet)) if (cidrMatches(c, peer.ip, ref.policy)) return true;
   }
-  if (peer.host !== undefined) for (const s of list(fqdns, ref.policy, "toFQDNs")) if (fqdnMatches(s, peer.host, ref.policy)) return true;
+  if (peer.host !== undefined)
+    for (const s of list(fqdns, ref.policy, "toFQDNs")) if (fqdnMatches(s, peer.host, ref.policy)) return true;
   return false;
 }
 
 /** Ports of a rule: undefined = all ports; else whether (port, protocol) is listed. Also reports L7. */
-function portMatch(ref: CiliumRuleRef, r: Obj, port: number, protocol: Protocol): { match: boolean; l7: boolean } | undefined {
+function portMatch(
+  ref: CiliumRuleRef,
+  r: Obj,
+  port: number,
+  protocol: Protocol,
+): { match: boolean; l7: boolean } | undefined {
   const rules = list(r.toPorts, ref.policy, "toPorts");
   if (r.toPorts === undefined || rules.length === 0) return undefined;
   for (const pr of rules) {
@@ -179,11 +250,16 @@ function portMatch(ref: CiliumRuleRef, r: Obj, port: number, protocol: Protocol)
       const proto = typeof pp.protocol === "string" && pp.protocol !== "" ? pp.protocol : "ANY";
       if (proto !== "ANY" && proto !== protocol) continue;
       const p = pp.port === undefined || pp.port === "" ? "0" : String(pp.port);
-      if (!/^[0-9]+$/.test(p)) throw new UnmodeledPolicyError(ref.policy, "toPorts[].ports[].port", `named port "${p}"`);
+      if (!/^[0-9]+$/.test(p))
+        throw new UnmodeledPolicyError(ref.policy, "toPorts[].ports[].port", `named port "${p}"`);
       const lo = Number(p);
       const hi = typeof pp.endPort === "number" && pp.endPort > lo ? pp.endPort : lo;
       if (lo === 0 || (port >= lo && port <= hi)) {
-        const l7 = pr.rules !== undefined || pr.serverNames !== undefined || pr.terminatingTLS !== undefined || pr.originatingTLS !== undefined;
+        const l7 =
+          pr.rules !== undefined ||
+          pr.serverNames !== undefined ||
+          pr.terminatingTLS !== undefined ||
+          pr.originatingTLS !== undefined;
         return { match: true, l7 };
       }
     }
@@ -191,7 +267,15 @@ function portMatch(ref: CiliumRuleRef, r: Obj, port: number, protocol: Protocol)
   return { match: false, l7: false };
 }
 
-function ruleMatches(ref: CiliumRuleRef, r: Obj, ingress: boolean, peer: Peer, peerLabels: Record<string, string> | undefined, port: number, protocol: Protocol) {
+function ruleMatches(
+  ref: CiliumRuleRef,
+  r: Obj,
+  ingress: boolean,
+  peer: Peer,
+  peerLabels: Record<string, string> | undefined,
+  port: number,
+  protocol: Protocol,
+) {
   const peers = peerMatch(ref, r, ingress, peer, peerLabels);
   const ports = portMatch(ref, r, port, protocol);
   if (peers === false || ports?.match === false) return { match: false, l7: false };
@@ -237,7 +321,12 @@ export function ciliumVerdict(
     }
   }
   if (allows.length > 0)
-    return { layer, allowed: true, reason: `allowed by ${[...new Set(allows)].join(", ")}${l7 ? " (L7 rules then filter requests)" : ""}` };
-  if (defaultDeny) return { layer, allowed: false, reason: `default deny: no ${direction} rule selecting this pod matches` };
+    return {
+      layer,
+      allowed: true,
+      reason: `allowed by ${[...new Set(allows)].join(", ")}${l7 ? " (L7 rules then filter requests)" : ""}`,
+    };
+  if (defaultDeny)
+    return { layer, allowed: false, reason: `default deny: no ${direction} rule selecting this pod matches` };
   return { layer, allowed: true, reason: `no policy puts this pod in ${direction} default deny` };
 }

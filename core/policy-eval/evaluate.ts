@@ -40,7 +40,13 @@ function verdict(layers: LayerVerdict[]): Verdict {
 }
 
 /** May a pod `from` open a connection to pod `to` on `port`? */
-export function mayConnect(set: PolicySet, from: PodIdentity, to: PodIdentity, port: number, opts: ConnectOptions): Verdict {
+export function mayConnect(
+  set: PolicySet,
+  from: PodIdentity,
+  to: PodIdentity,
+  port: number,
+  opts: ConnectOptions,
+): Verdict {
   const protocol = opts.protocol ?? "TCP";
   const ambient = (opts.mesh ?? "ambient") === "ambient" && protocol === "TCP";
   const wirePort = ambient ? HBONE_PORT : port;
@@ -49,7 +55,12 @@ export function mayConnect(set: PolicySet, from: PodIdentity, to: PodIdentity, p
     ciliumVerdict(set.cilium, "ingress", to, { kind: "pod", pod: from }, wirePort, protocol),
   ];
   if (ambient)
-    layers.push(istioVerdict(set.authz, from, to, port, { trustDomain: opts.trustDomain, rootNamespace: opts.istioRootNamespace ?? "istio-system" }));
+    layers.push(
+      istioVerdict(set.authz, from, to, port, {
+        trustDomain: opts.trustDomain,
+        rootNamespace: opts.istioRootNamespace ?? "istio-system",
+      }),
+    );
   return verdict(layers);
 }
 
@@ -61,7 +72,11 @@ export function mayReachExternal(
   dest: { readonly host?: string; readonly ip?: string; readonly port: number; readonly protocol?: Protocol },
 ): Verdict {
   const ip = dest.ip !== undefined ? parseIp(dest.ip) : undefined;
-  const peer = { kind: "external" as const, ...(ip ? { ip } : {}), ...(dest.host !== undefined ? { host: dest.host } : {}) };
+  const peer = {
+    kind: "external" as const,
+    ...(ip ? { ip } : {}),
+    ...(dest.host !== undefined ? { host: dest.host } : {}),
+  };
   return verdict([ciliumVerdict(set.cilium, "egress", from, peer, dest.port, dest.protocol ?? "TCP")]);
 }
 
@@ -70,7 +85,9 @@ export function podsOf(objects: readonly KubeObject[]): Map<string, PodIdentity>
   const out = new Map<string, PodIdentity>();
   for (const o of objects) {
     if (o.kind !== "Deployment") continue;
-    const spec = o.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: { serviceAccountName?: string } } } | undefined;
+    const spec = o.spec as
+      | { template?: { metadata?: { labels?: Record<string, string> }; spec?: { serviceAccountName?: string } } }
+      | undefined;
     out.set(`${o.metadata.namespace ?? ""}/${o.metadata.name}`, {
       namespace: o.metadata.namespace ?? "",
       labels: spec?.template?.metadata?.labels ?? {},

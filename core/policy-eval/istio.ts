@@ -35,13 +35,15 @@ function isObj(v: unknown): v is Obj {
 
 function strings(v: unknown, where: string, field: string): string[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new UnmodeledPolicyError(where, field, "expected a list of strings");
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
+    throw new UnmodeledPolicyError(where, field, "expected a list of strings");
   return v as string[];
 }
 
 function objs(v: unknown, where: string, field: string): Obj[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((x) => !isObj(x))) throw new UnmodeledPolicyError(where, field, "expected a list of maps");
+  if (!Array.isArray(v) || v.some((x) => !isObj(x)))
+    throw new UnmodeledPolicyError(where, field, "expected a list of maps");
   return v as Obj[];
 }
 
@@ -53,7 +55,8 @@ export function authzPoliciesOf(objects: readonly KubeObject[]): AuthzPolicyRef[
     const policy = `AuthorizationPolicy/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     const spec = o.spec === undefined ? {} : o.spec;
     if (!isObj(spec)) throw new UnmodeledPolicyError(policy, "spec", "expected a map");
-    for (const k of Object.keys(spec)) if (!SPEC_KEYS.has(k)) throw new UnmodeledPolicyError(policy, `spec.${k}`, "unknown field");
+    for (const k of Object.keys(spec))
+      if (!SPEC_KEYS.has(k)) throw new UnmodeledPolicyError(policy, `spec.${k}`, "unknown field");
     out.push({ policy, namespace: o.metadata.namespace ?? "", spec });
   }
   return out;
@@ -105,9 +108,11 @@ function ruleMatches(rule: Obj, req: Request, where: string): { match: boolean; 
     if (!isObj(op)) throw new UnmodeledPolicyError(where, "rules[].to[].operation", "expected a map");
     for (const k of Object.keys(op)) {
       if (OPERATION_L7.has(k)) l7 = true;
-      else if (!OPERATION_L4.has(k)) throw new UnmodeledPolicyError(where, `rules[].to[].operation.${k}`, "not modelled");
+      else if (!OPERATION_L4.has(k))
+        throw new UnmodeledPolicyError(where, `rules[].to[].operation.${k}`, "not modelled");
     }
-    if (positive(strings(op.ports, where, "ports"), port) && negative(strings(op.notPorts, where, "notPorts"), port)) toOk = true;
+    if (positive(strings(op.ports, where, "ports"), port) && negative(strings(op.notPorts, where, "notPorts"), port))
+      toOk = true;
   }
 
   let whenOk = true;
@@ -121,7 +126,11 @@ function ruleMatches(rule: Obj, req: Request, where: string): { match: boolean; 
       throw new UnmodeledPolicyError(where, `rules[].when[${key}]`, "condition key not modelled");
     }
     const v = key === "source.principal" ? req.principal : key === "source.namespace" ? req.namespace : port;
-    if (!positive(strings(c.values, where, "when.values"), v) || !negative(strings(c.notValues, where, "when.notValues"), v)) whenOk = false;
+    if (
+      !positive(strings(c.values, where, "when.values"), v) ||
+      !negative(strings(c.notValues, where, "when.notValues"), v)
+    )
+      whenOk = false;
   }
   return { match: fromOk && toOk && whenOk, l7 };
 }
@@ -159,13 +168,19 @@ export function istioVerdict(
     } else if (action === "ALLOW") allowPolicies.push(p);
     else throw new UnmodeledPolicyError(p.policy, "spec.action", `unknown action ${String(action)}`);
   }
-  if (allowPolicies.length === 0) return { layer, allowed: true, reason: "no ALLOW policy applies to the destination (Istio allows)" };
+  if (allowPolicies.length === 0)
+    return { layer, allowed: true, reason: "no ALLOW policy applies to the destination (Istio allows)" };
   const matched: string[] = [];
   for (const p of allowPolicies)
     for (const r of objs(p.spec.rules, p.policy, "rules")) {
       const m = ruleMatches(r, req, p.policy);
       if (m.match && !m.l7) matched.push(p.policy);
     }
-  if (matched.length > 0) return { layer, allowed: true, reason: `allowed by ${[...new Set(matched)].join(", ")} for ${req.principal}` };
-  return { layer, allowed: false, reason: `no ALLOW rule matches ${req.principal} on port ${port} (ALLOW policies apply: ${allowPolicies.map((p) => p.policy).join(", ")})` };
+  if (matched.length > 0)
+    return { layer, allowed: true, reason: `allowed by ${[...new Set(matched)].join(", ")} for ${req.principal}` };
+  return {
+    layer,
+    allowed: false,
+    reason: `no ALLOW rule matches ${req.principal} on port ${port} (ALLOW policies apply: ${allowPolicies.map((p) => p.policy).join(", ")})`,
+  };
 }

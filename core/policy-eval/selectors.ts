@@ -15,7 +15,11 @@ export function matchesK8sSelector(sel: Selector, labels: Readonly<Record<string
   return true;
 }
 
-function requirement(e: { key: string; operator: string; values?: readonly string[] }, value: string | undefined, where: string): boolean {
+function requirement(
+  e: { key: string; operator: string; values?: readonly string[] },
+  value: string | undefined,
+  where: string,
+): boolean {
   switch (e.operator) {
     case "In":
       return value !== undefined && (e.values ?? []).includes(value);

@@ -43,7 +43,13 @@ describe("LatticeCluster rules for Cluster API", () => {
 
   it("wants Proxmox memory in multiples of 8 MiB", () => {
     expect(
-      errorsOf(spec({ version: "1.32.0", bootstrap: "kubeadm" }, { proxmox: { ...proxmox, cp_memory_mib: 4100 } }, { big: { replicas: 1, memoryMib: 1001 } })),
+      errorsOf(
+        spec(
+          { version: "1.32.0", bootstrap: "kubeadm" },
+          { proxmox: { ...proxmox, cp_memory_mib: 4100 } },
+          { big: { replicas: 1, memoryMib: 1001 } },
+        ),
+      ),
     ).toEqual([
       "c.yaml#1: spec.nodes.workers.big.memoryMib: expected a multiple of 8 (CAPMOX sizes memory in 8 MiB steps), got 1001",
       "c.yaml#1: spec.provider.config.proxmox.cp_memory_mib: expected a multiple of 8 (CAPMOX sizes memory in 8 MiB steps), got 4100",
@@ -55,7 +61,13 @@ describe("LatticeCluster rules for Cluster API", () => {
       {
         name: "p",
         replicas: 1,
-        labels: { "node-role.kubernetes.io/worker": "", "lattice.dev/pool": "x", team: "a,b", "node.kubernetes.io/tier": "ok", "example.com/ok": "yes" },
+        labels: {
+          "node-role.kubernetes.io/worker": "",
+          "lattice.dev/pool": "x",
+          team: "a,b",
+          "node.kubernetes.io/tier": "ok",
+          "example.com/ok": "yes",
+        },
       },
     ];
     expect(errorsOf(spec({ version: "1.32.0", bootstrap: "kubeadm" }, { docker: {} }, workers))).toEqual([

@@ -22,9 +22,12 @@ function kubeletMaySet(key: string): boolean {
   const slash = key.indexOf("/");
   if (slash < 0) return true;
   const ns = key.slice(0, slash);
-  const restricted = ns === "kubernetes.io" || ns === "k8s.io" || ns.endsWith(".kubernetes.io") || ns.endsWith(".k8s.io");
+  const restricted =
+    ns === "kubernetes.io" || ns === "k8s.io" || ns.endsWith(".kubernetes.io") || ns.endsWith(".k8s.io");
   if (!restricted) return true;
-  return ["kubelet.kubernetes.io", "node.kubernetes.io"].some((allowed) => ns === allowed || ns.endsWith("." + allowed));
+  return ["kubelet.kubernetes.io", "node.kubernetes.io"].some(
+    (allowed) => ns === allowed || ns.endsWith("." + allowed),
+  );
 }
 
 /** Add an issue for every rule the document breaks. */
@@ -37,23 +40,41 @@ export function checkClusterApiRules(
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
   const { version, bootstrap } = kubernetes;
   if (bootstrap === "rke2" && !RKE2_VERSION.test(version))
-    issue(["spec", "provider", "kubernetes", "version"], `rke2 needs an RKE2 release such as "v1.32.4+rke2r1", got ${JSON.stringify(version)}`);
+    issue(
+      ["spec", "provider", "kubernetes", "version"],
+      `rke2 needs an RKE2 release such as "v1.32.4+rke2r1", got ${JSON.stringify(version)}`,
+    );
   if (bootstrap === "kubeadm" && !KUBEADM_VERSION.test(version))
-    issue(["spec", "provider", "kubernetes", "version"], `kubeadm needs a Kubernetes release such as "1.32.0" (no build suffix), got ${JSON.stringify(version)}`);
+    issue(
+      ["spec", "provider", "kubernetes", "version"],
+      `kubeadm needs a Kubernetes release such as "1.32.0" (no build suffix), got ${JSON.stringify(version)}`,
+    );
 
   if (provider.provider === "proxmox") {
     const base = ["spec", "provider", "config", "proxmox"];
     for (const f of ["cp_memory_mib", "worker_memory_mib"] as const)
-      if (provider.config[f] % 8 !== 0) issue([...base, f], `expected a multiple of 8 (CAPMOX sizes memory in 8 MiB steps), got ${provider.config[f]}`);
+      if (provider.config[f] % 8 !== 0)
+        issue([...base, f], `expected a multiple of 8 (CAPMOX sizes memory in 8 MiB steps), got ${provider.config[f]}`);
   }
   for (const pool of pools) {
     const path = ["spec", "nodes", "workers", pool.path];
     if (pool.memoryMib !== undefined && pool.memoryMib % 8 !== 0)
-      issue([...path, "memoryMib"], `expected a multiple of 8 (CAPMOX sizes memory in 8 MiB steps), got ${pool.memoryMib}`);
+      issue(
+        [...path, "memoryMib"],
+        `expected a multiple of 8 (CAPMOX sizes memory in 8 MiB steps), got ${pool.memoryMib}`,
+      );
     for (const [key, value] of Object.entries(pool.labels ?? {})) {
       if (key === POOL_LABEL) issue([...path, "labels", key], "is set by Lattice to the pool's name");
-      else if (!kubeletMaySet(key)) issue([...path, "labels", key], "kubelets may not set labels under kubernetes.io or k8s.io (except node.kubernetes.io/ and kubelet.kubernetes.io/)");
-      if (!LABEL_VALUE.test(value)) issue([...path, "labels", key], `expected a label value (letters, digits, "-", "_", "." inside), got ${JSON.stringify(value)}`);
+      else if (!kubeletMaySet(key))
+        issue(
+          [...path, "labels", key],
+          "kubelets may not set labels under kubernetes.io or k8s.io (except node.kubernetes.io/ and kubelet.kubernetes.io/)",
+        );
+      if (!LABEL_VALUE.test(value))
+        issue(
+          [...path, "labels", key],
+          `expected a label value (letters, digits, "-", "_", "." inside), got ${JSON.stringify(value)}`,
+        );
     }
   }
 }

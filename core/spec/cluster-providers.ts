@@ -20,7 +20,9 @@ const ipPoolEntry = z
     (s) => {
       if (parseIp(s) || parseCidr(s)) return true;
       const [a, b, ...more] = s.split("-");
-      return more.length === 0 && a !== undefined && b !== undefined && parseIp(a) !== undefined && parseIp(b) !== undefined;
+      return (
+        more.length === 0 && a !== undefined && b !== undefined && parseIp(a) !== undefined && parseIp(b) !== undefined
+      );
     },
     { error: 'expected an address, a range "10.0.0.10-10.0.0.20" or a CIDR' },
   );
@@ -63,11 +65,24 @@ export const proxmoxConfig = z.strictObject({
 
 /** AWS (CAPA). */
 export const awsConfig = z.strictObject({
-  region: z.string().max(32).regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, { error: 'expected an AWS region such as "eu-west-1"' }),
+  region: z
+    .string()
+    .max(32)
+    .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, { error: 'expected an AWS region such as "eu-west-1"' }),
   sshKeyName: token(255),
-  controlPlaneInstanceType: z.string().max(64).regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'expected an instance type such as "m6i.large"' }),
-  workerInstanceType: z.string().max(64).regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'expected an instance type such as "m6i.large"' }),
-  ami: z.string().max(64).regex(/^ami-[0-9a-f]{8,17}$/, { error: 'expected an AMI id such as "ami-0abcdef1234567890"' }).optional(),
+  controlPlaneInstanceType: z
+    .string()
+    .max(64)
+    .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'expected an instance type such as "m6i.large"' }),
+  workerInstanceType: z
+    .string()
+    .max(64)
+    .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'expected an instance type such as "m6i.large"' }),
+  ami: z
+    .string()
+    .max(64)
+    .regex(/^ami-[0-9a-f]{8,17}$/, { error: 'expected an AMI id such as "ami-0abcdef1234567890"' })
+    .optional(),
   credentialsSecretRef: secretRef,
 });
 
@@ -106,7 +121,9 @@ export type ProviderName = ProviderSpec["provider"];
 export const PROVIDERS: readonly ProviderName[] = ["docker", "proxmox", "aws", "openstack"];
 
 /** Which worker-pool sizing fields each provider understands. */
-export const POOL_SIZING_FIELDS: { readonly [P in ProviderName]: readonly ("cores" | "memoryMib" | "diskGib" | "instanceType" | "flavor")[] } = {
+export const POOL_SIZING_FIELDS: {
+  readonly [P in ProviderName]: readonly ("cores" | "memoryMib" | "diskGib" | "instanceType" | "flavor")[];
+} = {
   docker: [],
   proxmox: ["cores", "memoryMib", "diskGib"],
   aws: ["instanceType"],
@@ -121,4 +138,3 @@ export function providerOf(config: z.output<typeof providerConfig>): ProviderSpe
   if (config.openstack) return { provider: "openstack", config: config.openstack };
   throw new Error("LatticeCluster has no provider config: validate the document first");
 }
-

@@ -21,9 +21,14 @@ const clusterSpec = z.strictObject({
   provider: z.strictObject({
     kubernetes: z.strictObject({
       version: z
-        .string({ error: (iss) => (typeof iss.input === "number" ? 'expected a version string such as "1.32.0" (quote it)' : undefined) })
+        .string({
+          error: (iss) =>
+            typeof iss.input === "number" ? 'expected a version string such as "1.32.0" (quote it)' : undefined,
+        })
         .max(64)
-        .regex(/^v?[0-9]+\.[0-9]+\.[0-9]+(\+[0-9A-Za-z.-]+)?$/, { error: 'expected a version such as "1.32.0" or "v1.32.4+rke2r1"' }),
+        .regex(/^v?[0-9]+\.[0-9]+\.[0-9]+(\+[0-9A-Za-z.-]+)?$/, {
+          error: 'expected a version such as "1.32.0" or "v1.32.4+rke2r1"',
+        }),
       bootstrap: z.enum(["kubeadm", "rke2"]),
     }),
     config: providerConfig,
@@ -55,14 +60,19 @@ export const latticeClusterSchema = z
     }
     const cp = spec.nodes.controlPlane.replicas;
     if (cp % 2 === 0)
-      ctx.addIssue({ code: "custom", path: ["spec", "nodes", "controlPlane", "replicas"], message: `expected an odd number (etcd quorum), got ${cp}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "nodes", "controlPlane", "replicas"],
+        message: `expected an odd number (etcd quorum), got ${cp}`,
+      });
     const provider = set[0] as ProviderSpec["provider"];
     const allowed = new Set<string>(POOL_SIZING_FIELDS[provider]);
     const pools = workerPoolsOf(doc);
     const seen = new Set<string>();
     for (const pool of pools) {
       const path: PropertyKey[] = ["spec", "nodes", "workers", pool.path];
-      if (seen.has(pool.name)) ctx.addIssue({ code: "custom", path: [...path, "name"], message: `pool "${pool.name}" is declared twice` });
+      if (seen.has(pool.name))
+        ctx.addIssue({ code: "custom", path: [...path, "name"], message: `pool "${pool.name}" is declared twice` });
       seen.add(pool.name);
       for (const f of ["cores", "memoryMib", "diskGib", "instanceType", "flavor"] as const)
         if (pool[f] !== undefined && !allowed.has(f))

@@ -38,7 +38,9 @@ describe("malformed documents", () => {
 
 describe("sets that disagree", () => {
   const base = `${CORPUS}/sets`;
-  const cases = readdirSync(join(REPO_ROOT, base)).filter((e) => statSync(join(REPO_ROOT, base, e)).isDirectory()).sort();
+  const cases = readdirSync(join(REPO_ROOT, base))
+    .filter((e) => statSync(join(REPO_ROOT, base, e)).isDirectory())
+    .sort();
   it.each(cases)("%s", (name) => {
     const loaded = loadDocuments(readYaml(`${base}/${name}`, join(REPO_ROOT, base)));
     expect(loaded.errors).toEqual([]);

@@ -19,7 +19,11 @@ describe("parseEndpoint", () => {
     const r = parseEndpoint(raw);
     if (!r.ok) throw new Error(r.error);
     const t = r.endpoint.target;
-    expect([r.endpoint.scheme, r.endpoint.port, `${t.kind}:${t.kind === "host" ? t.host : t.kind === "wildcard" ? t.pattern : t.cidr}`]).toEqual([scheme, port, target]);
+    expect([
+      r.endpoint.scheme,
+      r.endpoint.port,
+      `${t.kind}:${t.kind === "host" ? t.host : t.kind === "wildcard" ? t.pattern : t.cidr}`,
+    ]).toEqual([scheme, port, target]);
   });
 
   it.each([

@@ -69,7 +69,8 @@ export function parseEndpoint(raw: string): Parsed {
   const host = hostText.toLowerCase();
   if (host.startsWith("*.")) {
     const base = host.slice(2);
-    if (!HOST.test(base) || !base.includes(".")) return fail(`invalid wildcard host "${hostText}" (expected "*.example.com")`);
+    if (!HOST.test(base) || !base.includes("."))
+      return fail(`invalid wildcard host "${hostText}" (expected "*.example.com")`);
     return { ok: true, endpoint: { scheme, port, target: { kind: "wildcard", pattern: host } } };
   }
   if (/^[0-9.]+$/.test(host) || !HOST.test(host)) return fail(`invalid host "${hostText}" (${FORMS})`);

@@ -27,8 +27,7 @@ export function formatSource(s: SourceRef): string {
 /** Errors in a stable order (file, document, path, message) so output never depends on input order. */
 export function sortSpecErrors(errors: readonly SpecError[]): SpecError[] {
   return [...errors].sort(
-    (a, b) =>
-      cmp(a.file, b.file) || a.doc - b.doc || cmp(a.path, b.path) || cmp(a.message, b.message),
+    (a, b) => cmp(a.file, b.file) || a.doc - b.doc || cmp(a.path, b.path) || cmp(a.message, b.message),
   );
 }
 

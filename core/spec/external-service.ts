@@ -10,7 +10,11 @@ const endpoint = z
   .max(2048)
   .superRefine((s, ctx) => {
     const r = parseEndpoint(s);
-    if (!r.ok) ctx.addIssue({ code: "custom", message: `${r.error}, got ${JSON.stringify(s.length > 60 ? s.slice(0, 57) + "..." : s)}` });
+    if (!r.ok)
+      ctx.addIssue({
+        code: "custom",
+        message: `${r.error}, got ${JSON.stringify(s.length > 60 ? s.slice(0, 57) + "..." : s)}`,
+      });
   });
 
 /** "payment-service" (this namespace) or "shop/payment-service". */
@@ -40,10 +44,20 @@ export const latticeExternalServiceSchema = z
   .superRefine((doc, ctx) => {
     const s = doc.spec;
     const n = Object.keys(s.endpoints).length;
-    if (n === 0) ctx.addIssue({ code: "custom", path: ["spec", "endpoints"], message: "expected at least one endpoint" });
-    if (n > MAX_ENDPOINTS) ctx.addIssue({ code: "custom", path: ["spec", "endpoints"], message: `expected at most ${MAX_ENDPOINTS} endpoints` });
+    if (n === 0)
+      ctx.addIssue({ code: "custom", path: ["spec", "endpoints"], message: "expected at least one endpoint" });
+    if (n > MAX_ENDPOINTS)
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "endpoints"],
+        message: `expected at most ${MAX_ENDPOINTS} endpoints`,
+      });
     if (s.allowed_requesters && s.allowedRequesters)
-      ctx.addIssue({ code: "custom", path: ["spec", "allowedRequesters"], message: "give allowed_requesters or allowedRequesters, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "allowedRequesters"],
+        message: "give allowed_requesters or allowedRequesters, not both",
+      });
     const list = s.allowed_requesters ?? s.allowedRequesters ?? [];
     const field = s.allowed_requesters ? "allowed_requesters" : "allowedRequesters";
     const ns = doc.metadata.namespace ?? "";
@@ -67,4 +81,3 @@ export function requestersOf(doc: LatticeExternalService): readonly string[] {
 export function requestersField(doc: LatticeExternalService): "allowed_requesters" | "allowedRequesters" {
   return doc.spec.allowedRequesters && !doc.spec.allowed_requesters ? "allowedRequesters" : "allowed_requesters";
 }
-

@@ -18,7 +18,8 @@ export const serviceName = z
   .string()
   .max(63)
   .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, {
-    error: 'expected a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, ending with a letter or digit)',
+    error:
+      'expected a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, ending with a letter or digit)',
   });
 
 /** An RFC 1123 subdomain: secret names. */
@@ -39,7 +40,10 @@ export const portName = z
 
 /** An integer within bounds; says "an integer" rather than "a number" when given something else. */
 export const integer = (min: number, max: number) =>
-  z.int({ error: (iss) => (iss.code === "invalid_type" ? "expected an integer" : undefined) }).min(min).max(max);
+  z
+    .int({ error: (iss) => (iss.code === "invalid_type" ? "expected an integer" : undefined) })
+    .min(min)
+    .max(max);
 
 /** A TCP/UDP port number. */
 export const portNumber = integer(1, 65535);
@@ -77,9 +81,12 @@ export const secretRef = z.strictObject({
 export const labelKey = z
   .string()
   .max(317)
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
-    error: 'expected a label key such as "team" or "example.com/team"',
-  });
+  .regex(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    {
+      error: 'expected a label key such as "team" or "example.com/team"',
+    },
+  );
 
 /** metadata of a Lattice document. Labels and annotations are accepted for tooling; they are not copied
  * onto compiled objects (those carry Lattice's own ownership labels). */

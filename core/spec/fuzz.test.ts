@@ -8,9 +8,17 @@ import { compileAll } from "../compile";
 import { loadValid, TEST_OPTIONS } from "../testing/fixtures";
 import { formatSpecError, loadDocuments, validateDocument, type SourcedDocument, type SpecError } from ".";
 
-const SETS = ["examples/webapp", "examples/external", "examples/shared-volume", "examples/cross-namespace", "examples/clusters"];
+const SETS = [
+  "examples/webapp",
+  "examples/external",
+  "examples/shared-volume",
+  "examples/cross-namespace",
+  "examples/clusters",
+];
 const loadedSets = new Map(SETS.map((dir) => [dir, loadValid(dir)]));
-const bases = SETS.flatMap((dir) => (loadedSets.get(dir) ?? []).map((d) => ({ dir, doc: d, value: JSON.parse(JSON.stringify(d.doc)) as unknown })));
+const bases = SETS.flatMap((dir) =>
+  (loadedSets.get(dir) ?? []).map((d) => ({ dir, doc: d, value: JSON.parse(JSON.stringify(d.doc)) as unknown })),
+);
 const ERROR_LINE = /^fuzz\.yaml#[0-9]+: .+$/;
 
 type Path = Array<string | number>;
@@ -22,7 +30,10 @@ function pathsOf(v: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   return out;
 }
 
-function parentOf(root: unknown, path: Path): { parent: Record<string | number, unknown> | undefined; last: string | number | undefined } {
+function parentOf(
+  root: unknown,
+  path: Path,
+): { parent: Record<string | number, unknown> | undefined; last: string | number | undefined } {
   let cur = root as Record<string | number, unknown>;
   for (const seg of path.slice(0, -1)) cur = cur?.[seg] as Record<string | number, unknown>;
   return { parent: cur && typeof cur === "object" ? cur : undefined, last: path[path.length - 1] };
@@ -44,12 +55,34 @@ const value = fc.oneof(
   { weight: 4, arbitrary: fc.string() },
   // Any code point, lone surrogates included (a mapped unit: fast-check's "binary" unit builds a
   // reverse map of all 1.1M code points first, which costs more than the rest of this suite).
-  { weight: 4, arbitrary: fc.string({ unit: fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c)), maxLength: 40 }) },
+  {
+    weight: 4,
+    arbitrary: fc.string({
+      unit: fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+      maxLength: 40,
+    }),
+  },
   { weight: 4, arbitrary: fc.string({ unit: "grapheme", maxLength: 40 }) },
-  { weight: 4, arbitrary: fc.constantFrom("inbound", "outbound", "service", "volume", "external-service", "1Ti", "api", "https://api.stripe.com:443", "10.0.0.0/8") },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      "inbound",
+      "outbound",
+      "service",
+      "volume",
+      "external-service",
+      "1Ti",
+      "api",
+      "https://api.stripe.com:443",
+      "10.0.0.0/8",
+    ),
+  },
   { weight: 1, arbitrary: fc.constant("x".repeat(100_000)) },
   { weight: 4, arbitrary: fc.array(fc.anything({ maxDepth: 2, maxKeys: 3 }), { maxLength: 4 }) },
-  { weight: 4, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.anything({ maxDepth: 2, maxKeys: 3 }), { maxKeys: 4 }) },
+  {
+    weight: 4,
+    arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.anything({ maxDepth: 2, maxKeys: 3 }), { maxKeys: 4 }),
+  },
   { weight: 1, arbitrary: deep },
 );
 
@@ -59,15 +92,43 @@ const damage = fc.record({
   // or as a plain value (what a Pulumi component's args are) handed straight to validateDocument.
   entry: fc.constantFrom("yaml", "json", "json", "args", "args"),
   ops: fc.array(
-    fc.record({ kind: fc.constantFrom("set", "delete", "add", "rename"), at: fc.nat(), value, key: fc.string({ maxLength: 12 }) }),
+    fc.record({
+      kind: fc.constantFrom("set", "delete", "add", "rename"),
+      at: fc.nat(),
+      value,
+      key: fc.string({ maxLength: 12 }),
+    }),
     { minLength: 1, maxLength: 3 },
   ),
   text: fc.oneof(
     { weight: 10, arbitrary: fc.constant({ kind: "none" as const }) },
     fc.record({ kind: fc.constant("duplicate-key" as const), at: fc.nat() }),
-    fc.record({ kind: fc.constant("anchors" as const), fanout: fc.integer({ min: 2, max: 12 }), levels: fc.integer({ min: 1, max: 8 }) }),
+    fc.record({
+      kind: fc.constant("anchors" as const),
+      fanout: fc.integer({ min: 2, max: 12 }),
+      levels: fc.integer({ min: 1, max: 8 }),
+    }),
     fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-    fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), s: fc.constantFrom(":", "- ", "{", "]", "&a ", "*a", "!!binary ", "\t", "'", '"', "---\n", "? ", "%YAML 1.2\n", "<<: *x\n") }),
+    fc.record({
+      kind: fc.constant("insert" as const),
+      at: fc.nat(),
+      s: fc.constantFrom(
+        ":",
+        "- ",
+        "{",
+        "]",
+        "&a ",
+        "*a",
+        "!!binary ",
+        "\t",
+        "'",
+        '"',
+        "---\n",
+        "? ",
+        "%YAML 1.2\n",
+        "<<: *x\n",
+      ),
+    }),
     fc.record({ kind: fc.constant("deep-flow" as const), depth: fc.integer({ min: 100, max: 400 }) }),
   ),
 });
@@ -83,7 +144,8 @@ function mutate(base: unknown, ops: Array<{ kind: string; at: number; value: unk
     else if (op.kind === "delete") delete parent[last];
     else if (op.kind === "add") {
       const target = parent[last];
-      if (target && typeof target === "object" && !Array.isArray(target)) (target as Record<string, unknown>)[op.key] = op.value;
+      if (target && typeof target === "object" && !Array.isArray(target))
+        (target as Record<string, unknown>)[op.key] = op.value;
       else parent[op.key] = op.value;
     } else if (!Array.isArray(parent)) {
       const v = parent[last];
@@ -94,7 +156,10 @@ function mutate(base: unknown, ops: Array<{ kind: string; at: number; value: unk
   return root;
 }
 
-function damageText(text: string, t: { kind: string; at?: number; s?: string; fanout?: number; levels?: number; depth?: number }): string {
+function damageText(
+  text: string,
+  t: { kind: string; at?: number; s?: string; fanout?: number; levels?: number; depth?: number },
+): string {
   const lines = text.split("\n");
   switch (t.kind) {
     case "duplicate-key": {
@@ -104,7 +169,8 @@ function damageText(text: string, t: { kind: string; at?: number; s?: string; fa
     case "anchors": {
       // Aliases fanning out level by level: harmless at small sizes, an alias bomb at large ones.
       let s = `extra:\n  l0: &l0 [x${", x".repeat((t.fanout ?? 2) - 1)}]\n`;
-      for (let i = 1; i <= (t.levels ?? 1); i++) s += `  l${i}: &l${i} [*l${i - 1}${`, *l${i - 1}`.repeat((t.fanout ?? 2) - 1)}]\n`;
+      for (let i = 1; i <= (t.levels ?? 1); i++)
+        s += `  l${i}: &l${i} [*l${i - 1}${`, *l${i - 1}`.repeat((t.fanout ?? 2) - 1)}]\n`;
       return text + s;
     }
     case "truncate":
@@ -115,7 +181,9 @@ function damageText(text: string, t: { kind: string; at?: number; s?: string; fa
     }
     case "deep-flow":
       // As a YAML field; appended to JSON it would only test the parser's (slow) error recovery.
-      return text.startsWith("{") ? text : `${text}\nflow: ${"[".repeat(t.depth ?? 100)}${"]".repeat(t.depth ?? 100)}\n`;
+      return text.startsWith("{")
+        ? text
+        : `${text}\nflow: ${"[".repeat(t.depth ?? 100)}${"]".repeat(t.depth ?? 100)}\n`;
     default:
       return text;
   }
@@ -134,9 +202,14 @@ describe("fuzz: damaged documents compile or are rejected, never crash", () => {
         let loaded: { docs: SourcedDocument[]; errors: SpecError[] };
         if (entry === "args") {
           const v = validateDocument(damaged, { file: "fuzz.yaml", doc: 1 });
-          loaded = v.ok ? { docs: [{ source: { file: "fuzz.yaml", doc: 1 }, doc: v.value }], errors: [] } : { docs: [], errors: v.errors };
+          loaded = v.ok
+            ? { docs: [{ source: { file: "fuzz.yaml", doc: 1 }, doc: v.value }], errors: [] }
+            : { docs: [], errors: v.errors };
         } else {
-          const text = damageText(entry === "json" ? JSON.stringify(damaged, null, 1) : stringify(damaged, { aliasDuplicateObjects: false }), t);
+          const text = damageText(
+            entry === "json" ? JSON.stringify(damaged, null, 1) : stringify(damaged, { aliasDuplicateObjects: false }),
+            t,
+          );
           loaded = loadDocuments([{ file: "fuzz.yaml", text }]);
         }
         if (loaded.errors.length > 0) {

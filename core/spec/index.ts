@@ -21,7 +21,14 @@ export type { Endpoint, EndpointTarget } from "./endpoint";
 export { clusterProvider, workerPoolsOf } from "./cluster";
 export type { LatticeCluster, WorkerPool } from "./cluster";
 export { POOL_SIZING_FIELDS, PROVIDERS, providerOf } from "./cluster-providers";
-export type { AwsConfig, DockerConfig, OpenStackConfig, ProviderName, ProviderSpec, ProxmoxConfig } from "./cluster-providers";
+export type {
+  AwsConfig,
+  DockerConfig,
+  OpenStackConfig,
+  ProviderName,
+  ProviderSpec,
+  ProxmoxConfig,
+} from "./cluster-providers";
 export { KIND_SCHEMAS, LATTICE_KINDS, validateDocument } from "./validate";
 export type { DocumentOf, LatticeDocument, LatticeKind, SourcedDocument, Validation } from "./validate";
 export { DEFAULT_YAML_LIMITS, forEachYamlDocument, parseYamlDocuments } from "./yaml";

@@ -54,13 +54,19 @@ function bound(issue: Extract<Issue, { code: "too_big" | "too_small" }>): string
 }
 
 /** The message of one issue, and any sub-issues to report instead (unions). */
-function describe(issue: Issue, base: readonly PropertyKey[], out: Array<{ path: PropertyKey[]; message: string }>): void {
+function describe(
+  issue: Issue,
+  base: readonly PropertyKey[],
+  out: Array<{ path: PropertyKey[]; message: string }>,
+): void {
   const path = [...base, ...issue.path];
   const push = (message: string, p: PropertyKey[] = path) => out.push({ path: p, message });
   switch (issue.code) {
     case "invalid_type": {
       // A schema may say what it expects better than the type name ("an integer", "quote it").
-      const expected = issue.message.startsWith("Invalid input") ? `expected ${typeName(issue.expected)}` : issue.message;
+      const expected = issue.message.startsWith("Invalid input")
+        ? `expected ${typeName(issue.expected)}`
+        : issue.message;
       if (issue.input === undefined) push(`missing required field (${expected})`);
       else push(`${expected}${got(issue.input)}`);
       return;
@@ -83,7 +89,11 @@ function describe(issue: Issue, base: readonly PropertyKey[], out: Array<{ path:
       // The key is in the path already; say what a key must look like.
       const first = issue.issues[0];
       const why =
-        first?.code === "too_big" ? `expected at most ${first.maximum} characters` : first?.code === "invalid_format" || first?.code === "custom" ? first.message : "invalid";
+        first?.code === "too_big"
+          ? `expected at most ${first.maximum} characters`
+          : first?.code === "invalid_format" || first?.code === "custom"
+            ? first.message
+            : "invalid";
       push(`invalid key: ${why}`);
       return;
     }
@@ -93,8 +103,10 @@ function describe(issue: Issue, base: readonly PropertyKey[], out: Array<{ path:
       if (disc !== undefined && options) {
         // zod already points the path at the discriminator field; the input is the enclosing map.
         const input = issue.input;
-        const value = input !== null && typeof input === "object" ? (input as Record<string, unknown>)[disc] : undefined;
-        if (input === null || typeof input !== "object" || Array.isArray(input)) push(`expected a map${got(input)}`, path.slice(0, -1));
+        const value =
+          input !== null && typeof input === "object" ? (input as Record<string, unknown>)[disc] : undefined;
+        if (input === null || typeof input !== "object" || Array.isArray(input))
+          push(`expected a map${got(input)}`, path.slice(0, -1));
         else if (value === undefined) push(`missing required field (expected ${expectedValues(options)})`);
         else push(`expected ${expectedValues(options)}${got(value)}`);
         return;
@@ -110,7 +122,13 @@ function describe(issue: Issue, base: readonly PropertyKey[], out: Array<{ path:
       }
       const types = issue.errors
         .flatMap((errs) => errs.filter((e) => e.path.length === 0))
-        .map((e) => (e.code === "invalid_type" ? typeName(e.expected) : e.code === "invalid_value" ? expectedValues(e.values) : "?"));
+        .map((e) =>
+          e.code === "invalid_type"
+            ? typeName(e.expected)
+            : e.code === "invalid_value"
+              ? expectedValues(e.values)
+              : "?",
+        );
       push(`expected ${oneOf([...new Set(types)])}${got(issue.input)}`);
       return;
     }

@@ -10,7 +10,11 @@ const DIR = join(REPO_ROOT, "schemas");
 describe("published JSON Schemas", () => {
   const rendered = renderJsonSchemas();
   it("one per kind, and no stale files", () => {
-    expect(readdirSync(DIR).filter((f) => f.endsWith(".schema.json")).sort()).toEqual(rendered.map((r) => r.file).sort());
+    expect(
+      readdirSync(DIR)
+        .filter((f) => f.endsWith(".schema.json"))
+        .sort(),
+    ).toEqual(rendered.map((r) => r.file).sort());
   });
   it.each(rendered.map((r) => [r.file, r.content]))("%s has not drifted (run npm run gen:schemas)", (file, content) => {
     expect(readFileSync(join(DIR, file), "utf8")).toBe(content);

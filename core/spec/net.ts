@@ -103,7 +103,7 @@ export function formatAddress(p: IpPrefix): string {
   // RFC 5952: compress the longest run (≥ 2) of zero words.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

@@ -187,7 +187,8 @@ function checkService(spec: ServiceSpec, namespace: string, ctx: Ctx): void {
     if (prev) issue(ctx, ["service", "ports", name, "port"], `port ${k} is also used by port "${prev}"`);
     else seenPort.set(k, name);
     const prevT = seenTarget.get(t);
-    if (prevT && !prev) issue(ctx, ["service", "ports", name, "targetPort"], `target port ${t} is also used by port "${prevT}"`);
+    if (prevT && !prev)
+      issue(ctx, ["service", "ports", name, "targetPort"], `target port ${t} is also used by port "${prevT}"`);
     else seenTarget.set(t, name);
   }
 
@@ -198,11 +199,19 @@ function checkService(spec: ServiceSpec, namespace: string, ctx: Ctx): void {
     if (r.type === "volume") {
       const size = r.params?.size;
       if (r.id === undefined && size === undefined)
-        issue(ctx, ["resources", key, "params", "size"], "missing required field: a volume without an id is private to this service and needs a size");
+        issue(
+          ctx,
+          ["resources", key, "params", "size"],
+          "missing required field: a volume without an id is private to this service and needs a size",
+        );
       if (r.id !== undefined && size === undefined) {
         for (const f of ["storageClass", "accessMode"] as const)
           if (r.params?.[f] !== undefined)
-            issue(ctx, ["resources", key, "params", f], `only the owner of volume ${r.id} (the declaration with params.size) sets ${f}`);
+            issue(
+              ctx,
+              ["resources", key, "params", f],
+              `only the owner of volume ${r.id} (the declaration with params.size) sets ${f}`,
+            );
       }
       if (r.id !== undefined) {
         const prev = volumeIds.get(r.id);
@@ -216,7 +225,11 @@ function checkService(spec: ServiceSpec, namespace: string, ctx: Ctx): void {
     if (prev) issue(ctx, ["resources", key], `declares the same ${r.direction} ${r.type} as spec.resources.${prev}`);
     else seenTarget2.set(target, key);
     if (r.type === "service" && r.direction === "inbound" && ports.length === 0)
-      issue(ctx, ["resources", key], "an inbound declaration needs spec.service.ports (the ports callers are admitted on)");
+      issue(
+        ctx,
+        ["resources", key],
+        "an inbound declaration needs spec.service.ports (the ports callers are admitted on)",
+      );
   }
 
   // Mounts name volumes of this document; probes by name name a port.
@@ -225,13 +238,21 @@ function checkService(spec: ServiceSpec, namespace: string, ctx: Ctx): void {
     for (const [mount, v] of Object.entries(c.volumes ?? {})) {
       const key = mountSourceKey(v.source);
       if (spec.resources?.[key]?.type !== "volume")
-        issue(ctx, ["containers", cname, "volumes", mount, "source"], `"${v.source}" is not a volume in spec.resources`);
+        issue(
+          ctx,
+          ["containers", cname, "volumes", mount, "source"],
+          `"${v.source}" is not a volume in spec.resources`,
+        );
     }
     for (const pk of ["livenessProbe", "readinessProbe", "startupProbe"] as const) {
       const p = c[pk];
       const named = p?.httpGet?.port ?? p?.tcpSocket?.port;
       if (typeof named === "string" && !portNames.has(named))
-        issue(ctx, ["containers", cname, pk, p?.httpGet ? "httpGet" : "tcpSocket", "port"], `"${named}" is not a port in spec.service.ports`);
+        issue(
+          ctx,
+          ["containers", cname, pk, p?.httpGet ? "httpGet" : "tcpSocket", "port"],
+          `"${named}" is not a port in spec.service.ports`,
+        );
     }
   }
 }

@@ -19,7 +19,10 @@ describe("documented examples", () => {
   it.each([
     ["an endpoint", `endpoints:\n    api: "https://api.stripe.com:443"`],
     ["allowed_requesters", `endpoints: {api: "https://api.stripe.com:443"}\n  allowed_requesters: [payment-service]`],
-    ["allowedRequesters", `endpoints: {api: "https://api.stripe.com:443"}\n  allowedRequesters: [shop/payment-service]`],
+    [
+      "allowedRequesters",
+      `endpoints: {api: "https://api.stripe.com:443"}\n  allowedRequesters: [shop/payment-service]`,
+    ],
     ["tcp://host:port", `endpoints: {db: "tcp://db.example.com:5432"}`],
     ["an IP/CIDR", `endpoints: {office: "tcp://10.20.0.0/24:25", host: "10.1.2.3:5432"}`],
   ])("external service: %s", (_, spec) => {
@@ -61,20 +64,34 @@ describe("typed views", () => {
   });
 
   it("providerOf is a discriminated union over every provider", () => {
-    const names = loadValid("examples/clusters").map((d) => providerOf((d.doc as LatticeCluster).spec.provider.config).provider);
+    const names = loadValid("examples/clusters").map(
+      (d) => providerOf((d.doc as LatticeCluster).spec.provider.config).provider,
+    );
     expect(names.sort()).toEqual(["aws", "docker", "openstack", "proxmox"]);
   });
 
   it("validates component args (no YAML) and restricts the kind when asked", () => {
-    const args = { apiVersion: "lattice.dev/v1alpha1", kind: "LatticeService", metadata: { name: "api" }, spec: { containers: { main: { image: "x:1" } } } };
+    const args = {
+      apiVersion: "lattice.dev/v1alpha1",
+      kind: "LatticeService",
+      metadata: { name: "api" },
+      spec: { containers: { main: { image: "x:1" } } },
+    };
     expect(validateDocument(args, where, "LatticeService").ok).toBe(true);
     const wrong = validateDocument(args, where, "LatticeCluster");
-    expect(wrong.ok ? [] : wrong.errors).toEqual([{ file: "args", doc: 1, path: "kind", message: 'expected "LatticeCluster", got "LatticeService"' }]);
+    expect(wrong.ok ? [] : wrong.errors).toEqual([
+      { file: "args", doc: 1, path: "kind", message: 'expected "LatticeCluster", got "LatticeService"' },
+    ]);
   });
 
   it("reports every problem of a document, sorted by path, one per field", () => {
     const v = validateDocument(
-      { apiVersion: "v1", kind: "LatticeService", metadata: { name: "API" }, spec: { replicas: -1, containers: { main: {} }, extra: 1 } },
+      {
+        apiVersion: "v1",
+        kind: "LatticeService",
+        metadata: { name: "API" },
+        spec: { replicas: -1, containers: { main: {} }, extra: 1 },
+      },
       where,
     );
     expect(v.ok ? [] : v.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([

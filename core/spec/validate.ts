@@ -31,7 +31,8 @@ export interface SourcedDocument<D extends LatticeDocument = LatticeDocument> {
 }
 
 /** Either the typed value or every problem found. */
-export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: SpecError[] };
+export type Validation<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: SpecError[] };
 
 function isKind(k: unknown): k is LatticeKind {
   return typeof k === "string" && Object.prototype.hasOwnProperty.call(KIND_SCHEMAS, k);

@@ -16,19 +16,30 @@ describe("parseYamlDocuments", () => {
   });
 
   it("reports a duplicate key with its field path and both lines", () => {
-    expect(messages("a:\n  b: 1\n  c: 2\n  b: 3\n")).toEqual(["#1 a.b: duplicate key (line 4, column 3; first at line 2, column 3)"]);
+    expect(messages("a:\n  b: 1\n  c: 2\n  b: 3\n")).toEqual([
+      "#1 a.b: duplicate key (line 4, column 3; first at line 2, column 3)",
+    ]);
   });
 
   it("allows anchors, aliases and merge keys within bounds", () => {
     const r = parse("base: &base {image: x, replicas: 2}\nsvc:\n  <<: *base\n  replicas: 3\nagain: *base\n");
     expect(r.errors).toEqual([]);
-    expect(r.docs[0]?.value).toEqual({ base: { image: "x", replicas: 2 }, svc: { image: "x", replicas: 3 }, again: { image: "x", replicas: 2 } });
+    expect(r.docs[0]?.value).toEqual({
+      base: { image: "x", replicas: 2 },
+      svc: { image: "x", replicas: 3 },
+      again: { image: "x", replicas: 2 },
+    });
   });
 
   it("rejects an alias bomb", () => {
     let text = "l0: &l0 [x, x, x, x, x, x, x, x, x]\n";
-    for (let i = 1; i < 9; i++) text += `l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(", ")}]\n`;
-    expect(messages(text)).toEqual([`#1 : aliases expand to more than ${DEFAULT_YAML_LIMITS.maxAliasCount} nodes (an alias bomb?); write the values out or use fewer aliases`]);
+    for (let i = 1; i < 9; i++)
+      text += `l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(", ")}]\n`;
+    expect(messages(text)).toEqual([
+      `#1 : aliases expand to more than ${DEFAULT_YAML_LIMITS.maxAliasCount} nodes (an alias bomb?); write the values out or use fewer aliases`,
+    ]);
   });
 
   it("rejects deep nesting, in block and flow style, without crashing", () => {
@@ -39,14 +50,22 @@ describe("parseYamlDocuments", () => {
   });
 
   it("rejects keys that are maps or lists", () => {
-    expect(messages("? [a, b]\n: 1\n")).toEqual(["#1 : a map key must be a plain value, not a map, a list or an alias"]);
-    expect(messages("k: &k [a]\nm:\n  *k : 1\n")).toEqual(["#1 m: a map key must be a plain value, not a map, a list or an alias"]);
+    expect(messages("? [a, b]\n: 1\n")).toEqual([
+      "#1 : a map key must be a plain value, not a map, a list or an alias",
+    ]);
+    expect(messages("k: &k [a]\nm:\n  *k : 1\n")).toEqual([
+      "#1 m: a map key must be a plain value, not a map, a list or an alias",
+    ]);
   });
 
   it("bounds the file size and the number of documents", () => {
     const limits = { ...DEFAULT_YAML_LIMITS, maxFileBytes: 10, maxDocuments: 2 };
-    expect(parseYamlDocuments("a: 12345678901", "f.yaml", limits).errors[0]?.message).toBe("file is larger than 10 bytes");
-    expect(parseYamlDocuments("a\n---\nb\n---\nc\n", "f.yaml", { ...limits, maxFileBytes: 100 }).errors[0]?.message).toBe("more than 2 documents in one file");
+    expect(parseYamlDocuments("a: 12345678901", "f.yaml", limits).errors[0]?.message).toBe(
+      "file is larger than 10 bytes",
+    );
+    expect(
+      parseYamlDocuments("a\n---\nb\n---\nc\n", "f.yaml", { ...limits, maxFileBytes: 100 }).errors[0]?.message,
+    ).toBe("more than 2 documents in one file");
   });
 
   it("keeps __proto__ an ordinary key", () => {

@@ -75,7 +75,12 @@ export function forEachYamlDocument(
       if (doc.errors.length > 0) {
         for (const e of doc.errors)
           // The YAML library recurses per nesting level and reports running out of stack as an error.
-          fileError(index, /call stack/i.test(e.message) ? `nested deeper than ${limits.maxDepth} levels` : `${at(e.pos[0])}: ${firstLine(e.message)}`);
+          fileError(
+            index,
+            /call stack/i.test(e.message)
+              ? `nested deeper than ${limits.maxDepth} levels`
+              : `${at(e.pos[0])}: ${firstLine(e.message)}`,
+          );
         continue;
       }
       if (doc.contents === null) continue; // an empty document (only comments, or a bare "---")
@@ -102,7 +107,12 @@ export function forEachYamlDocument(
   } catch (e) {
     // The YAML library recurses per nesting level while composing; input nested thousands deep
     // exhausts the stack before checkTree sees it. Report it as this document's problem.
-    fileError(Math.max(1, index + 1), e instanceof RangeError ? `nested deeper than ${limits.maxDepth} levels` : `cannot parse YAML: ${firstLine(String((e as Error)?.message ?? e))}`);
+    fileError(
+      Math.max(1, index + 1),
+      e instanceof RangeError
+        ? `nested deeper than ${limits.maxDepth} levels`
+        : `cannot parse YAML: ${firstLine(String((e as Error)?.message ?? e))}`,
+    );
   }
   return errors;
 }
@@ -121,7 +131,11 @@ function aliasMessage(e: unknown, limits: YamlLimits): string {
 
 /** Duplicate keys (with the path of the second one) and nesting depth, from the syntax tree. The
  * walk recurses at most maxDepth deep and builds a path string only for a problem. */
-function checkTree(root: Node, maxDepth: number, at: (offset: number) => string): Array<{ path: string; message: string }> {
+function checkTree(
+  root: Node,
+  maxDepth: number,
+  at: (offset: number) => string,
+): Array<{ path: string; message: string }> {
   const out: Array<{ path: string; message: string }> = [];
   const path: PropertyKey[] = [];
   const visit = (node: unknown): boolean => {
@@ -134,14 +148,21 @@ function checkTree(root: Node, maxDepth: number, at: (offset: number) => string)
       for (const item of node.items) {
         if (!isPair(item)) continue;
         if (isMap(item.key) || isSeq(item.key) || isAlias(item.key)) {
-          out.push({ path: formatPath(path), message: "a map key must be a plain value, not a map, a list or an alias" });
+          out.push({
+            path: formatPath(path),
+            message: "a map key must be a plain value, not a map, a list or an alias",
+          });
           continue;
         }
         const key = keyText(item.key);
         const offset = (item.key as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
         first ??= new Map();
         const prev = first.get(key);
-        if (prev !== undefined) out.push({ path: formatPath([...path, key]), message: `duplicate key (${at(offset)}; first at ${at(prev)})` });
+        if (prev !== undefined)
+          out.push({
+            path: formatPath([...path, key]),
+            message: `duplicate key (${at(offset)}; first at ${at(prev)})`,
+          });
         else first.set(key, offset);
         if (item.value !== null && typeof item.value === "object") {
           path.push(key);

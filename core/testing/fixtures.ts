@@ -37,6 +37,7 @@ export function expectGolden(path: string, actual: string): void {
     writeFileSync(abs, actual);
     return;
   }
-  if (!existsSync(abs)) throw new Error(`golden file ${path} is missing: run the test with UPDATE_GOLDEN=1 and review it`);
+  if (!existsSync(abs))
+    throw new Error(`golden file ${path} is missing: run the test with UPDATE_GOLDEN=1 and review it`);
   expect(actual).toBe(readFileSync(abs, "utf8"));
 }

@@ -52,15 +52,29 @@ export interface ClusterState extends ClusterInputs {
   childKubeconfig: string;
 }
 
-const sets = (i: ClusterInputs): objectSet.ObjectSetInputs => ({ kubeconfig: i.kubeconfig, fieldManager: i.fieldManager, objects: i.objects ?? {} });
+const sets = (i: ClusterInputs): objectSet.ObjectSetInputs => ({
+  kubeconfig: i.kubeconfig,
+  fieldManager: i.fieldManager,
+  objects: i.objects ?? {},
+});
 const say = (i: ClusterInputs, msg: string) => console.error(`LatticeCluster ${i.namespace}/${i.name}: ${msg}`);
 
 /** One look at the cluster: its objects, its link, and the child kubeconfig if CAPI wrote it. */
 async function observe(c: KubeClient, i: ClusterInputs): Promise<{ r: Readiness; childKubeconfig: string }> {
   const cluster = await c.getOrUndefined({ apiVersion: CORE, kind: "Cluster", name: i.name, namespace: i.namespace });
-  const machines = await c.list(CORE, "Machine", { namespace: i.namespace, labelSelector: `cluster.x-k8s.io/cluster-name=${i.name}` });
-  const link = await readLinkStatus(c, i.name, { namespace: i.linkNamespace ?? DEFAULT_NAMESPACE }).catch(() => undefined);
-  const secret = await c.getOrUndefined({ apiVersion: "v1", kind: "Secret", name: `${i.name}-kubeconfig`, namespace: i.namespace });
+  const machines = await c.list(CORE, "Machine", {
+    namespace: i.namespace,
+    labelSelector: `cluster.x-k8s.io/cluster-name=${i.name}`,
+  });
+  const link = await readLinkStatus(c, i.name, { namespace: i.linkNamespace ?? DEFAULT_NAMESPACE }).catch(
+    () => undefined,
+  );
+  const secret = await c.getOrUndefined({
+    apiVersion: "v1",
+    kind: "Secret",
+    name: `${i.name}-kubeconfig`,
+    namespace: i.namespace,
+  });
   const value = (secret?.data as Record<string, string> | undefined)?.value;
   return {
     r: readiness({ ...(cluster ? { cluster } : {}), machines, ...(link ? { link: link.state } : {}) }, i.desired),
@@ -76,8 +90,13 @@ async function waitReady(c: KubeClient, i: ClusterInputs, id: string): Promise<C
   for (;;) {
     const { r, childKubeconfig } = await observe(c, i);
     const state: ClusterState = {
-      ...i, phase: r.phase, controlPlaneEndpoint: r.controlPlaneEndpoint ?? "", machinesReady: r.machinesReady,
-      machinesTotal: r.machinesTotal, agent: r.waitingFor.some((w) => w.startsWith("agent")) ? "waiting" : "connected", childKubeconfig,
+      ...i,
+      phase: r.phase,
+      controlPlaneEndpoint: r.controlPlaneEndpoint ?? "",
+      machinesReady: r.machinesReady,
+      machinesTotal: r.machinesTotal,
+      agent: r.waitingFor.some((w) => w.startsWith("agent")) ? "waiting" : "connected",
+      childKubeconfig,
     };
     if (r.summary !== last || Date.now() - lastAt > 30_000) {
       say(i, r.ready ? `ready: ${r.summary}` : `${r.summary}; waiting for ${r.waitingFor.join(", ")}`);
@@ -95,34 +114,64 @@ async function waitReady(c: KubeClient, i: ClusterInputs, id: string): Promise<C
 
 /** Issue a token through the link and keep it only in the parent's bootstrap Secret. */
 async function writeBootstrapSecret(c: KubeClient, i: ClusterInputs): Promise<void> {
-  const grant = await issueBootstrapToken(c, i.name, { capiNamespace: i.namespace, ...(i.linkNamespace ? { namespace: i.linkNamespace } : {}) });
+  const grant = await issueBootstrapToken(c, i.name, {
+    capiNamespace: i.namespace,
+    ...(i.linkNamespace ? { namespace: i.linkNamespace } : {}),
+  });
   if (!grant.bootstrapUrl)
-    throw new Error(`LatticeCluster ${i.namespace}/${i.name}: no cell has published its endpoint in namespace ${i.linkNamespace ?? DEFAULT_NAMESPACE} of the parent: run 'lattice cell' there first`);
-  await c.apply({
-    apiVersion: "v1", kind: "Secret", type: "Opaque",
-    metadata: { name: bootstrapSecretName(i.name), namespace: i.namespace, labels: { "app.kubernetes.io/managed-by": "lattice", "lattice.dev/cluster": i.name } },
-    stringData: { [BOOTSTRAP_SECRET_KEYS.token]: grant.token, [BOOTSTRAP_SECRET_KEYS.endpoint]: grant.bootstrapUrl, [BOOTSTRAP_SECRET_KEYS.caCert]: grant.caBundle },
-  }, { fieldManager: i.fieldManager });
+    throw new Error(
+      `LatticeCluster ${i.namespace}/${i.name}: no cell has published its endpoint in namespace ${i.linkNamespace ?? DEFAULT_NAMESPACE} of the parent: run 'lattice cell' there first`,
+    );
+  await c.apply(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "Opaque",
+      metadata: {
+        name: bootstrapSecretName(i.name),
+        namespace: i.namespace,
+        labels: { "app.kubernetes.io/managed-by": "lattice", "lattice.dev/cluster": i.name },
+      },
+      stringData: {
+        [BOOTSTRAP_SECRET_KEYS.token]: grant.token,
+        [BOOTSTRAP_SECRET_KEYS.endpoint]: grant.bootstrapUrl,
+        [BOOTSTRAP_SECRET_KEYS.caCert]: grant.caBundle,
+      },
+    },
+    { fieldManager: i.fieldManager },
+  );
 }
 
 async function applyAll(c: KubeClient, i: ClusterInputs, id: string, held: Record<string, KubeObject>): Promise<void> {
   const res = await objectSet.applyKeys(c, sets(i), Object.keys(i.objects));
   if (res.error) {
     const objects = { ...held, ...Object.fromEntries(res.applied.map((k) => [k, i.objects[k]!])) };
-    throw new objectSet.PartialApplyError<ClusterInputs>(id, { ...i, objects }, [`LatticeCluster ${i.namespace}/${i.name}: applied ${res.applied.length} of ${Object.keys(i.objects).length} manifests; ${res.error}`]);
+    throw new objectSet.PartialApplyError<ClusterInputs>(id, { ...i, objects }, [
+      `LatticeCluster ${i.namespace}/${i.name}: applied ${res.applied.length} of ${Object.keys(i.objects).length} manifests; ${res.error}`,
+    ]);
   }
 }
 
-export async function check(_olds: ClusterInputs, news: ClusterInputs): Promise<pulumi.dynamic.CheckResult<ClusterInputs>> {
+export async function check(
+  _olds: ClusterInputs,
+  news: ClusterInputs,
+): Promise<pulumi.dynamic.CheckResult<ClusterInputs>> {
   const failures = objectSet.validate(sets(news));
-  if (!(news.timeoutSeconds > 0)) failures.push({ property: "timeoutSeconds", reason: "expected a positive number of seconds" });
+  if (!(news.timeoutSeconds > 0))
+    failures.push({ property: "timeoutSeconds", reason: "expected a positive number of seconds" });
   return failures.length ? { failures } : { inputs: news };
 }
 
 export async function diff(id: string, olds: ClusterState, news: ClusterInputs): Promise<pulumi.dynamic.DiffResult> {
-  if (olds.name !== news.name || olds.namespace !== news.namespace) return { changes: true, replaces: olds.name !== news.name ? ["name"] : ["namespace"] };
+  if (olds.name !== news.name || olds.namespace !== news.namespace)
+    return { changes: true, replaces: olds.name !== news.name ? ["name"] : ["namespace"] };
   const docs = await objectSet.diff(id, sets(olds), sets(news));
-  return { changes: !!docs.changes || JSON.stringify(olds.desired) !== JSON.stringify(news.desired) || olds.timeoutSeconds !== news.timeoutSeconds };
+  return {
+    changes:
+      !!docs.changes ||
+      JSON.stringify(olds.desired) !== JSON.stringify(news.desired) ||
+      olds.timeoutSeconds !== news.timeoutSeconds,
+  };
 }
 
 export async function create(inputs: ClusterInputs): Promise<pulumi.dynamic.CreateResult<ClusterState>> {
@@ -141,16 +190,31 @@ export async function read(id: string, props: ClusterState): Promise<pulumi.dyna
   const { r, childKubeconfig } = await observe(c, props);
   return {
     id,
-    props: { ...props, objects: docs.props!.objects, phase: r.phase, controlPlaneEndpoint: r.controlPlaneEndpoint ?? "", machinesReady: r.machinesReady, machinesTotal: r.machinesTotal, childKubeconfig },
+    props: {
+      ...props,
+      objects: docs.props!.objects,
+      phase: r.phase,
+      controlPlaneEndpoint: r.controlPlaneEndpoint ?? "",
+      machinesReady: r.machinesReady,
+      machinesTotal: r.machinesTotal,
+      childKubeconfig,
+    },
   };
 }
 
-export async function update(id: string, olds: ClusterState, news: ClusterInputs): Promise<pulumi.dynamic.UpdateResult<ClusterState>> {
+export async function update(
+  id: string,
+  olds: ClusterState,
+  news: ClusterInputs,
+): Promise<pulumi.dynamic.UpdateResult<ClusterState>> {
   const c = clientFor(news.kubeconfig);
   await applyAll(c, news, id, olds.objects);
   const gone = Object.keys(olds.objects ?? {}).filter((k) => !(k in news.objects));
   await objectSet.prune(c, news.fieldManager, olds.objects, gone);
-  say(news, `applied ${Object.keys(news.objects).length} manifests (${gone.length} removed); waiting up to ${news.timeoutSeconds} s`);
+  say(
+    news,
+    `applied ${Object.keys(news.objects).length} manifests (${gone.length} removed); waiting up to ${news.timeoutSeconds} s`,
+  );
   return { outs: await waitReady(c, news, id) };
 }
 
@@ -160,16 +224,30 @@ async function remove(_id: string, props: ClusterState): Promise<void> {
   await c.delete(ref, { propagationPolicy: "Foreground" });
   const deadline = Date.now() + props.timeoutSeconds * 1000;
   for (let n = 0; await c.getOrUndefined(ref); n++) {
-    if (Date.now() > deadline) throw new Error(`LatticeCluster ${props.namespace}/${props.name}: the Cluster is still being deleted after ${props.timeoutSeconds} s; Cluster API has not finished deprovisioning`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `LatticeCluster ${props.namespace}/${props.name}: the Cluster is still being deleted after ${props.timeoutSeconds} s; Cluster API has not finished deprovisioning`,
+      );
     if (n % 15 === 0) say(props, `deprovisioning: ${(await observe(c, props)).r.summary}`);
     await new Promise((res) => setTimeout(res, 1000));
   }
   await objectSet.prune(c, props.fieldManager, props.objects ?? {}, Object.keys(props.objects ?? {}));
-  await c.delete({ apiVersion: "v1", kind: "Secret", name: bootstrapSecretName(props.name), namespace: props.namespace });
+  await c.delete({
+    apiVersion: "v1",
+    kind: "Secret",
+    name: bootstrapSecretName(props.name),
+    namespace: props.namespace,
+  });
   // The link's records of this cluster (its ClusterLink, spent tokens, finished commands).
   const linkNs = props.linkNamespace ?? DEFAULT_NAMESPACE;
-  for (const [apiVersion, kind] of [[LINK_API_VERSION, "ClusterLink"], [LINK_API_VERSION, "AgentCommand"], ["v1", "Secret"]] as const) {
-    for (const o of await c.list(apiVersion, kind, { namespace: linkNs, labelSelector: `${CLUSTER_LABEL}=${props.name}` }).catch(() => []))
+  for (const [apiVersion, kind] of [
+    [LINK_API_VERSION, "ClusterLink"],
+    [LINK_API_VERSION, "AgentCommand"],
+    ["v1", "Secret"],
+  ] as const) {
+    for (const o of await c
+      .list(apiVersion, kind, { namespace: linkNs, labelSelector: `${CLUSTER_LABEL}=${props.name}` })
+      .catch(() => []))
       await c.delete({ apiVersion, kind, name: o.metadata.name, namespace: linkNs });
   }
   say(props, "deleted");

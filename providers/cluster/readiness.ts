@@ -31,14 +31,19 @@ export interface Readiness {
   summary: string;
 }
 
-type Status = { phase?: string; initialization?: { infrastructureProvisioned?: boolean; controlPlaneInitialized?: boolean }; nodeRef?: { name?: string } };
-const statusOf = (o: KubeObject | undefined): Status => ((o as { status?: Status } | undefined)?.status ?? {});
+type Status = {
+  phase?: string;
+  initialization?: { infrastructureProvisioned?: boolean; controlPlaneInitialized?: boolean };
+  nodeRef?: { name?: string };
+};
+const statusOf = (o: KubeObject | undefined): Status => (o as { status?: Status } | undefined)?.status ?? {};
 
 /** Read the observation against what is desired. */
 export function readiness(o: ClusterObservation, desired: Desired): Readiness {
   const s = statusOf(o.cluster);
   const phase = o.cluster ? (s.phase ?? "Pending") : "Absent";
-  const endpoint = (o.cluster as { spec?: { controlPlaneEndpoint?: { host?: string; port?: number } } } | undefined)?.spec?.controlPlaneEndpoint;
+  const endpoint = (o.cluster as { spec?: { controlPlaneEndpoint?: { host?: string; port?: number } } } | undefined)
+    ?.spec?.controlPlaneEndpoint;
   const live = o.machines.filter((m) => !(m.metadata as { deletionTimestamp?: string }).deletionTimestamp);
   const running = live.filter((m) => statusOf(m).phase === "Running" && statusOf(m).nodeRef?.name);
   const total = desired.controlPlane + desired.workers;

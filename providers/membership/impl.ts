@@ -30,22 +30,50 @@ export interface MembershipInputs {
   recordManager: string;
 }
 
-const baselineSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({ kubeconfig: m.kubeconfig, fieldManager: BASELINE_MANAGER, objects: m.baseline ?? {} });
-const recordSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({ kubeconfig: m.kubeconfig, fieldManager: m.recordManager, objects: m.record ?? {} });
+const baselineSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({
+  kubeconfig: m.kubeconfig,
+  fieldManager: BASELINE_MANAGER,
+  objects: m.baseline ?? {},
+});
+const recordSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({
+  kubeconfig: m.kubeconfig,
+  fieldManager: m.recordManager,
+  objects: m.record ?? {},
+});
 
-export async function check(_olds: MembershipInputs, news: MembershipInputs): Promise<pulumi.dynamic.CheckResult<MembershipInputs>> {
+export async function check(
+  _olds: MembershipInputs,
+  news: MembershipInputs,
+): Promise<pulumi.dynamic.CheckResult<MembershipInputs>> {
   const failures = [
-    ...objectSet.validate(baselineSet(news)).map((f) => ({ ...f, property: f.property.replace(/^objects/, "baseline") })),
-    ...objectSet.validate(recordSet(news)).map((f) => ({ ...f, property: f.property.replace(/^objects/, "record").replace(/^fieldManager/, "recordManager") })),
+    ...objectSet
+      .validate(baselineSet(news))
+      .map((f) => ({ ...f, property: f.property.replace(/^objects/, "baseline") })),
+    ...objectSet.validate(recordSet(news)).map((f) => ({
+      ...f,
+      property: f.property.replace(/^objects/, "record").replace(/^fieldManager/, "recordManager"),
+    })),
   ];
-  if (Object.keys(news.record ?? {}).length !== 1) failures.push({ property: "record", reason: "exactly one declaration record is expected" });
+  if (Object.keys(news.record ?? {}).length !== 1)
+    failures.push({ property: "record", reason: "exactly one declaration record is expected" });
   return failures.length ? { failures } : { inputs: news };
 }
 
-export async function diff(id: string, olds: MembershipInputs, news: MembershipInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(
+  id: string,
+  olds: MembershipInputs,
+  news: MembershipInputs,
+): Promise<pulumi.dynamic.DiffResult> {
   if (olds.namespace !== news.namespace || olds.recordManager !== news.recordManager)
-    return { changes: true, replaces: olds.namespace !== news.namespace ? ["namespace"] : ["recordManager"], deleteBeforeReplace: false };
-  const [b, r] = [await objectSet.diff(id, baselineSet(olds), baselineSet(news)), await objectSet.diff(id, recordSet(olds), recordSet(news))];
+    return {
+      changes: true,
+      replaces: olds.namespace !== news.namespace ? ["namespace"] : ["recordManager"],
+      deleteBeforeReplace: false,
+    };
+  const [b, r] = [
+    await objectSet.diff(id, baselineSet(olds), baselineSet(news)),
+    await objectSet.diff(id, recordSet(olds), recordSet(news)),
+  ];
   return { changes: !!(b.changes || r.changes) };
 }
 
@@ -61,7 +89,11 @@ export async function read(id: string, props: MembershipInputs): Promise<pulumi.
   return { id, props: { ...props, baseline: b.props!.objects, record: r.props!.objects } };
 }
 
-export async function update(id: string, olds: MembershipInputs, news: MembershipInputs): Promise<pulumi.dynamic.UpdateResult<MembershipInputs>> {
+export async function update(
+  id: string,
+  olds: MembershipInputs,
+  news: MembershipInputs,
+): Promise<pulumi.dynamic.UpdateResult<MembershipInputs>> {
   await objectSet.update(id, baselineSet(olds), baselineSet(news));
   await objectSet.update(id, recordSet(olds), recordSet(news));
   return { outs: news };
@@ -70,7 +102,12 @@ export async function update(id: string, olds: MembershipInputs, news: Membershi
 async function remove(id: string, props: MembershipInputs): Promise<void> {
   await objectSet.delete(id, recordSet(props));
   // Counted with a fresh LIST (never a cached one): the last member out must see the others gone.
-  const others = (await clientFor(props.kubeconfig).list("v1", "ConfigMap", { namespace: props.namespace, labelSelector: `${RECORD_LABEL}=true` })).length;
+  const others = (
+    await clientFor(props.kubeconfig).list("v1", "ConfigMap", {
+      namespace: props.namespace,
+      labelSelector: `${RECORD_LABEL}=true`,
+    })
+  ).length;
   if (others === 0) await objectSet.delete(id, baselineSet(props));
 }
 export { remove as delete };

@@ -11,7 +11,11 @@ export function canonical(v: unknown): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -39,7 +43,10 @@ export function project(desired: unknown, live: unknown): unknown {
 }
 
 /** Keys of documents that differ between two keyed sets (added, removed or changed), sorted. */
-export function changedKeys(olds: Readonly<Record<string, unknown>>, news: Readonly<Record<string, unknown>>): string[] {
+export function changedKeys(
+  olds: Readonly<Record<string, unknown>>,
+  news: Readonly<Record<string, unknown>>,
+): string[] {
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
   return [...keys].filter((k) => canonical(olds[k]) !== canonical(news[k])).sort();
 }

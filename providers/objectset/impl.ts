@@ -36,12 +36,16 @@ type Failure = { property: string; reason: string };
 /** Problems with the documents, each with its property path. */
 export function validate(inputs: Partial<ObjectSetInputs>): Failure[] {
   const failures: Failure[] = [];
-  if (typeof inputs.kubeconfig !== "string" || !inputs.kubeconfig) failures.push({ property: "kubeconfig", reason: "a kubeconfig is required" });
-  if (typeof inputs.fieldManager !== "string" || !inputs.fieldManager) failures.push({ property: "fieldManager", reason: "a field manager is required" });
+  if (typeof inputs.kubeconfig !== "string" || !inputs.kubeconfig)
+    failures.push({ property: "kubeconfig", reason: "a kubeconfig is required" });
+  if (typeof inputs.fieldManager !== "string" || !inputs.fieldManager)
+    failures.push({ property: "fieldManager", reason: "a field manager is required" });
   for (const [key, obj] of Object.entries(inputs.objects ?? {})) {
     const at = `objects["${key}"]`;
-    if (!obj || typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") failures.push({ property: at, reason: "apiVersion and kind are required" });
-    else if (typeof obj.metadata?.name !== "string" || !obj.metadata.name) failures.push({ property: `${at}.metadata.name`, reason: "a name is required" });
+    if (!obj || typeof obj.apiVersion !== "string" || typeof obj.kind !== "string")
+      failures.push({ property: at, reason: "apiVersion and kind are required" });
+    else if (typeof obj.metadata?.name !== "string" || !obj.metadata.name)
+      failures.push({ property: `${at}.metadata.name`, reason: "a name is required" });
     else if (keyOf(obj) !== key) failures.push({ property: at, reason: `the key must be "${keyOf(obj)}"` });
   }
   return failures;
@@ -49,7 +53,11 @@ export function validate(inputs: Partial<ObjectSetInputs>): Failure[] {
 
 /** An error that makes Pulumi record a partially created resource (ErrorResourceInitFailed). */
 export class PartialApplyError<P = ObjectSetInputs> extends Error {
-  constructor(readonly id: string, readonly properties: P, readonly reasons: string[]) {
+  constructor(
+    readonly id: string,
+    readonly properties: P,
+    readonly reasons: string[],
+  ) {
     super(reasons.join("; "));
   }
 }
@@ -65,7 +73,11 @@ async function withClient<T>(kubeconfig: string, fn: (c: KubeClient) => Promise<
 }
 
 /** Apply the given keys in order; returns the keys applied before any failure, and the failure. */
-export async function applyKeys(c: KubeClient, inputs: ObjectSetInputs, keys: string[]): Promise<{ applied: string[]; error?: string }> {
+export async function applyKeys(
+  c: KubeClient,
+  inputs: ObjectSetInputs,
+  keys: string[],
+): Promise<{ applied: string[]; error?: string }> {
   const applied: string[] = [];
   for (const key of applyOrder(keys, inputs.objects)) {
     try {
@@ -86,7 +98,11 @@ function ownersOf(live: KubeObject): string[] {
 }
 
 /** Remove or release one object (see prune); retried when another writer changed it meanwhile. */
-async function removeOne(c: KubeClient, fieldManager: string, ref: ObjectRef): Promise<"deleted" | "released" | "untouched"> {
+async function removeOne(
+  c: KubeClient,
+  fieldManager: string,
+  ref: ObjectRef,
+): Promise<"deleted" | "released" | "untouched"> {
   for (let attempt = 1; ; attempt++) {
     const live = await c.getOrUndefined(ref);
     if (!live) return "untouched";
@@ -103,7 +119,9 @@ async function removeOne(c: KubeClient, fieldManager: string, ref: ObjectRef): P
     // services sharing a baseline are often removed together, so a conflict is retried.
     const managedFields = (live.metadata.managedFields ?? []).filter((m) => m.manager !== fieldManager);
     const path = await c.pathOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
-    const patch = { metadata: { managedFields, resourceVersion: (live.metadata as { resourceVersion?: string }).resourceVersion } };
+    const patch = {
+      metadata: { managedFields, resourceVersion: (live.metadata as { resourceVersion?: string }).resourceVersion },
+    };
     try {
       written(c, ref);
       await c.request("PATCH", path, patch, "application/merge-patch+json");
@@ -123,7 +141,12 @@ async function removeOne(c: KubeClient, fieldManager: string, ref: ObjectRef): P
  *  - anything else we own is deleted.
  * Returns the keys deleted and released.
  */
-export async function prune(c: KubeClient, fieldManager: string, objects: Record<string, KubeObject>, keys: string[]): Promise<{ deleted: string[]; released: string[] }> {
+export async function prune(
+  c: KubeClient,
+  fieldManager: string,
+  objects: Record<string, KubeObject>,
+  keys: string[],
+): Promise<{ deleted: string[]; released: string[] }> {
   const deleted: string[] = [];
   const released: string[] = [];
   for (const key of applyOrder(keys, objects).reverse()) {
@@ -134,13 +157,21 @@ export async function prune(c: KubeClient, fieldManager: string, objects: Record
   return { deleted, released };
 }
 
-export async function check(_olds: ObjectSetInputs, news: ObjectSetInputs): Promise<pulumi.dynamic.CheckResult<ObjectSetInputs>> {
+export async function check(
+  _olds: ObjectSetInputs,
+  news: ObjectSetInputs,
+): Promise<pulumi.dynamic.CheckResult<ObjectSetInputs>> {
   const failures = validate(news);
   return failures.length ? { failures } : { inputs: news };
 }
 
-export async function diff(_id: string, olds: ObjectSetInputs, news: ObjectSetInputs): Promise<pulumi.dynamic.DiffResult> {
-  if (olds.fieldManager !== news.fieldManager) return { changes: true, replaces: ["fieldManager"], deleteBeforeReplace: true };
+export async function diff(
+  _id: string,
+  olds: ObjectSetInputs,
+  news: ObjectSetInputs,
+): Promise<pulumi.dynamic.DiffResult> {
+  if (olds.fieldManager !== news.fieldManager)
+    return { changes: true, replaces: ["fieldManager"], deleteBeforeReplace: true };
   if (canonical(olds.kubeconfig) !== canonical(news.kubeconfig)) return { changes: true };
   if (changedKeys(olds.objects ?? {}, news.objects ?? {}).length > 0) return { changes: true };
   // Same documents: changed only if the cluster no longer holds them as we applied them.
@@ -158,7 +189,9 @@ export async function create(inputs: ObjectSetInputs): Promise<pulumi.dynamic.Cr
   const result = await withClient(inputs.kubeconfig, (c) => applyKeys(c, inputs, Object.keys(inputs.objects)));
   if (result.error) {
     const partial = Object.fromEntries(result.applied.map((k) => [k, inputs.objects[k]!]));
-    throw new PartialApplyError(id, { ...inputs, objects: partial }, [`applied ${result.applied.length} of ${Object.keys(inputs.objects).length} objects; ${result.error}`]);
+    throw new PartialApplyError(id, { ...inputs, objects: partial }, [
+      `applied ${result.applied.length} of ${Object.keys(inputs.objects).length} objects; ${result.error}`,
+    ]);
   }
   return { id, outs: inputs };
 }
@@ -175,14 +208,20 @@ export async function read(id: string, props: ObjectSetInputs): Promise<pulumi.d
   return { id, props: { ...props, objects } };
 }
 
-export async function update(id: string, olds: ObjectSetInputs, news: ObjectSetInputs): Promise<pulumi.dynamic.UpdateResult<ObjectSetInputs>> {
+export async function update(
+  id: string,
+  olds: ObjectSetInputs,
+  news: ObjectSetInputs,
+): Promise<pulumi.dynamic.UpdateResult<ObjectSetInputs>> {
   return withClient(news.kubeconfig, async (c) => {
     const result = await applyKeys(c, news, Object.keys(news.objects));
     if (result.error) {
       // What we now hold: the old documents not yet replaced plus the new ones applied.
       const held = { ...olds.objects };
       for (const k of result.applied) held[k] = news.objects[k]!;
-      throw new PartialApplyError(id, { ...news, objects: held }, [`applied ${result.applied.length} of ${Object.keys(news.objects).length} objects; ${result.error}`]);
+      throw new PartialApplyError(id, { ...news, objects: held }, [
+        `applied ${result.applied.length} of ${Object.keys(news.objects).length} objects; ${result.error}`,
+      ]);
     }
     const gone = Object.keys(olds.objects ?? {}).filter((k) => !(k in news.objects));
     await prune(c, news.fieldManager, olds.objects, gone);
@@ -191,6 +230,8 @@ export async function update(id: string, olds: ObjectSetInputs, news: ObjectSetI
 }
 
 async function remove(_id: string, props: ObjectSetInputs): Promise<void> {
-  await withClient(props.kubeconfig, (c) => prune(c, props.fieldManager, props.objects ?? {}, Object.keys(props.objects ?? {})));
+  await withClient(props.kubeconfig, (c) =>
+    prune(c, props.fieldManager, props.objects ?? {}, Object.keys(props.objects ?? {})),
+  );
 }
 export { remove as delete };

@@ -25,7 +25,10 @@ export interface PolicyState extends PolicyInputs {
 }
 
 /** Read every declaration record of the cluster and check this service's agreements. */
-export async function checkAgreements(kubeconfig: string, self: string): Promise<Pick<PolicyState, "oneSided" | "unreadableRecords">> {
+export async function checkAgreements(
+  kubeconfig: string,
+  self: string,
+): Promise<Pick<PolicyState, "oneSided" | "unreadableRecords">> {
   // Every policy of an engine operation asks for the same list: one LIST serves them (../session.ts).
   const objects = await listCached(clientFor(kubeconfig), "v1", "ConfigMap", { labelSelector: `${RECORD_LABEL}=true` });
   const { records, unreadable } = readDeclarationRecords(objects);
@@ -34,7 +37,8 @@ export async function checkAgreements(kubeconfig: string, self: string): Promise
 
 export async function check(olds: PolicyInputs, news: PolicyInputs): Promise<pulumi.dynamic.CheckResult<PolicyInputs>> {
   const failures = objectSet.validate(news);
-  if (typeof news.self !== "string" || !/^[^/]+\/[^/]+$/.test(news.self)) failures.push({ property: "self", reason: 'expected "namespace/name"' });
+  if (typeof news.self !== "string" || !/^[^/]+\/[^/]+$/.test(news.self))
+    failures.push({ property: "self", reason: 'expected "namespace/name"' });
   return failures.length ? { failures } : { inputs: news };
 }
 
@@ -55,7 +59,11 @@ export async function read(id: string, props: PolicyState): Promise<pulumi.dynam
   return { id, props: { ...props, ...res.props, ...(await checkAgreements(props.kubeconfig, props.self)) } };
 }
 
-export async function update(id: string, olds: PolicyState, news: PolicyInputs): Promise<pulumi.dynamic.UpdateResult<PolicyState>> {
+export async function update(
+  id: string,
+  olds: PolicyState,
+  news: PolicyInputs,
+): Promise<pulumi.dynamic.UpdateResult<PolicyState>> {
   await objectSet.update(id, olds, news);
   return { outs: { ...news, ...(await checkAgreements(news.kubeconfig, news.self)) } };
 }

@@ -47,7 +47,8 @@ function deployedOf(r: pulumi.Resource): pulumi.Output<string> {
  * direct path; only an Output of resources still needs an apply.
  */
 export function barrier(resources: ResourceList | undefined): pulumi.Output<string> {
-  const settle = (list: pulumi.Input<pulumi.Resource>[]) => pulumi.all(list.map(deployedOfInput)).apply(() => "deployed");
+  const settle = (list: pulumi.Input<pulumi.Resource>[]) =>
+    pulumi.all(list.map(deployedOfInput)).apply(() => "deployed");
   if (resources === undefined) return settle([]);
   if (Array.isArray(resources)) return settle(resources);
   if (pulumi.Output.isInstance(resources)) return resources.apply(settle);

@@ -37,7 +37,12 @@ export async function startCapi(cp: ControlPlane, opts: CapiOptions = {}): Promi
   const dir = path.join(cp.dir, "capi");
   const certDir = path.join(dir, "webhook-certs");
   mkdirSync(certDir, { recursive: true });
-  const serving = await cp.ca.sign({ commonName: "capi-webhook", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"], usage: "server" });
+  const serving = await cp.ca.sign({
+    commonName: "capi-webhook",
+    ipAddresses: ["127.0.0.1"],
+    dnsNames: ["localhost"],
+    usage: "server",
+  });
   writeFileSync(path.join(certDir, "tls.crt"), serving.cert);
   writeFileSync(path.join(certDir, "tls.key"), serving.key, { mode: 0o600 });
   const caBundle = Buffer.from(cp.ca.cert).toString("base64");
@@ -48,17 +53,32 @@ export async function startCapi(cp: ControlPlane, opts: CapiOptions = {}): Promi
   const core = loadCrds(["capi-core"]).map((crd) => withConversion(crd, url("/convert"), caBundle));
   await installCrds(cp.client, [...core, ...loadCrds(opts.providers ?? ["capi-kubeadm", "capd"])]);
 
-  const proc = startProcess(`${cp.name}/cluster-api-manager`, bin, [
-    "--kubeconfig", cp.kubeconfigPath,
-    "--webhook-cert-dir", certDir, "--webhook-port", String(webhookPort),
-    "--health-addr", `127.0.0.1:${healthPort}`,
-    "--diagnostics-address", `127.0.0.1:${diagPort}`, "--insecure-diagnostics",
-    "--leader-elect=false", "--v=2",
-  ], path.join(dir, "manager.log"), { ...process.env, POD_NAMESPACE: "capi-system" });
+  const proc = startProcess(
+    `${cp.name}/cluster-api-manager`,
+    bin,
+    [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "--webhook-cert-dir",
+      certDir,
+      "--webhook-port",
+      String(webhookPort),
+      "--health-addr",
+      `127.0.0.1:${healthPort}`,
+      "--diagnostics-address",
+      `127.0.0.1:${diagPort}`,
+      "--insecure-diagnostics",
+      "--leader-elect=false",
+      "--v=2",
+    ],
+    path.join(dir, "manager.log"),
+    { ...process.env, POD_NAMESPACE: "capi-system" },
+  );
 
   const webhooks = webhookConfigurations(url, caBundle);
   const stop = async () => {
-    for (const w of webhooks) await cp.client.delete({ apiVersion: w.apiVersion, kind: w.kind, name: w.metadata.name }).catch(() => undefined);
+    for (const w of webhooks)
+      await cp.client.delete({ apiVersion: w.apiVersion, kind: w.kind, name: w.metadata.name }).catch(() => undefined);
     await proc.stop();
   };
   try {
@@ -76,7 +96,13 @@ function withConversion(crd: KubeObject, url: string, caBundle: string): KubeObj
   if (spec.versions.length < 2) return crd;
   return {
     ...crd,
-    spec: { ...spec, conversion: { strategy: "Webhook", webhook: { conversionReviewVersions: ["v1"], clientConfig: { url, caBundle } } } },
+    spec: {
+      ...spec,
+      conversion: {
+        strategy: "Webhook",
+        webhook: { conversionReviewVersions: ["v1"], clientConfig: { url, caBundle } },
+      },
+    },
   };
 }
 
@@ -102,10 +128,12 @@ async function waitHealthy(proc: Proc, port: number, timeoutMs = 90_000): Promis
   while (Date.now() < deadline) {
     if (!proc.isRunning()) throw new Error(`cluster-api-manager exited during start-up:\n${tail(proc.log, 30)}`);
     const ok = await new Promise<boolean>((resolve) => {
-      http.get({ host: "127.0.0.1", port, path: "/readyz", timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on("error", () => resolve(false));
+      http
+        .get({ host: "127.0.0.1", port, path: "/readyz", timeout: 1000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on("error", () => resolve(false));
     });
     if (ok) return;
     await sleep(200);

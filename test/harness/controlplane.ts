@@ -92,43 +92,122 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const kubeconfig = renderKubeconfig(name, access);
     writeFileSync(f("admin.kubeconfig"), kubeconfig, { mode: 0o600 });
 
-    procs.push(startProcess(`${name}/etcd`, bins.etcd, [
-      "--name", "default", "--data-dir", f("etcd"),
-      "--listen-client-urls", `http://127.0.0.1:${etcdPort}`, "--advertise-client-urls", `http://127.0.0.1:${etcdPort}`,
-      "--listen-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`,
-      "--initial-cluster", `default=http://127.0.0.1:${peerPort}`,
-      "--unsafe-no-fsync", "--log-level", "warn",
-    ], f("etcd.log")));
-    procs.push(startProcess(`${name}/kube-apiserver`, bins.apiserver, [
-      "--etcd-servers", `http://127.0.0.1:${etcdPort}`,
-      "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", String(port),
-      "--cert-dir", f("certs"), "--tls-cert-file", f("apiserver.crt"), "--tls-private-key-file", f("apiserver.key"),
-      "--client-ca-file", f("ca.crt"),
-      "--service-account-issuer", server, "--service-account-key-file", f("sa.pub"),
-      "--service-account-signing-key-file", f("sa.key"),
-      "--service-cluster-ip-range", "10.0.0.0/24", "--allow-privileged=true",
-      "--authorization-mode", "RBAC", "--disable-admission-plugins", "ServiceAccount",
-      "--endpoint-reconciler-type", "none", "--profiling=false", "-v", "0",
-    ], f("kube-apiserver.log")));
-    watchdog = startWatchdog(process.pid, procs.map((p) => p.pid), dir);
+    procs.push(
+      startProcess(
+        `${name}/etcd`,
+        bins.etcd,
+        [
+          "--name",
+          "default",
+          "--data-dir",
+          f("etcd"),
+          "--listen-client-urls",
+          `http://127.0.0.1:${etcdPort}`,
+          "--advertise-client-urls",
+          `http://127.0.0.1:${etcdPort}`,
+          "--listen-peer-urls",
+          `http://127.0.0.1:${peerPort}`,
+          "--initial-advertise-peer-urls",
+          `http://127.0.0.1:${peerPort}`,
+          "--initial-cluster",
+          `default=http://127.0.0.1:${peerPort}`,
+          "--unsafe-no-fsync",
+          "--log-level",
+          "warn",
+        ],
+        f("etcd.log"),
+      ),
+    );
+    procs.push(
+      startProcess(
+        `${name}/kube-apiserver`,
+        bins.apiserver,
+        [
+          "--etcd-servers",
+          `http://127.0.0.1:${etcdPort}`,
+          "--bind-address",
+          "127.0.0.1",
+          "--advertise-address",
+          "127.0.0.1",
+          "--secure-port",
+          String(port),
+          "--cert-dir",
+          f("certs"),
+          "--tls-cert-file",
+          f("apiserver.crt"),
+          "--tls-private-key-file",
+          f("apiserver.key"),
+          "--client-ca-file",
+          f("ca.crt"),
+          "--service-account-issuer",
+          server,
+          "--service-account-key-file",
+          f("sa.pub"),
+          "--service-account-signing-key-file",
+          f("sa.key"),
+          "--service-cluster-ip-range",
+          "10.0.0.0/24",
+          "--allow-privileged=true",
+          "--authorization-mode",
+          "RBAC",
+          "--disable-admission-plugins",
+          "ServiceAccount",
+          "--endpoint-reconciler-type",
+          "none",
+          "--profiling=false",
+          "-v",
+          "0",
+        ],
+        f("kube-apiserver.log"),
+      ),
+    );
+    watchdog = startWatchdog(
+      process.pid,
+      procs.map((p) => p.pid),
+      dir,
+    );
 
     const client = new KubeClient(access);
     await waitReady(client, procs);
     if (bins.kcm) {
-      procs.push(startProcess(`${name}/kube-controller-manager`, bins.kcm, [
-        "--kubeconfig", f("admin.kubeconfig"), "--leader-elect=false", "--secure-port=0",
-        // Garbage collection and namespace deletion, and the controllers that lift the protection
-        // finalizers of claims and volumes (else a deleted PVC stays Terminating forever).
-        "--controllers", "garbage-collector-controller,namespace-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller", "-v", "0",
-      ], f("kube-controller-manager.log")));
+      procs.push(
+        startProcess(
+          `${name}/kube-controller-manager`,
+          bins.kcm,
+          [
+            "--kubeconfig",
+            f("admin.kubeconfig"),
+            "--leader-elect=false",
+            "--secure-port=0",
+            // Garbage collection and namespace deletion, and the controllers that lift the protection
+            // finalizers of claims and volumes (else a deleted PVC stays Terminating forever).
+            "--controllers",
+            "garbage-collector-controller,namespace-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller",
+            "-v",
+            "0",
+          ],
+          f("kube-controller-manager.log"),
+        ),
+      );
       await watchdog.stop(); // restart it so it also covers the controller manager
-      watchdog = startWatchdog(process.pid, procs.map((p) => p.pid), dir);
+      watchdog = startWatchdog(
+        process.pid,
+        procs.map((p) => p.pid),
+        dir,
+      );
     }
     await installCrds(client, crds);
 
     const cp: ControlPlane = {
-      name, server, port, kubeconfig, kubeconfigPath: f("admin.kubeconfig"), ca,
-      client, dir, processes: procs,
+      name,
+      server,
+      port,
+      kubeconfig,
+      kubeconfigPath: f("admin.kubeconfig"),
+      ca,
+      client,
+      dir,
+      processes: procs,
       async stop() {
         running.delete(cp);
         client.close();
@@ -185,8 +264,12 @@ export async function installCrds(client: KubeClient, crds: readonly KubeObject[
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
     for (;;) {
-      const live = await client.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: crd.metadata.name });
-      const conds = ((live.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions) ?? [];
+      const live = await client.get({
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        name: crd.metadata.name,
+      });
+      const conds = (live.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
       if (conds.some((c) => c.type === "Established" && c.status === "True")) break;
       if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
       await sleep(50);

@@ -37,7 +37,11 @@ export const CRD_SETS: Readonly<Record<CrdSet, CrdSource>> = {
     paths: ["controlplane/kubeadm/config/crd/bases", "bootstrap/kubeadm/config/crd/bases"],
   },
   clusterctl: { module: "sigs.k8s.io/cluster-api", version: "v1.14.2", paths: ["cmd/clusterctl/config/crd/bases"] },
-  capd: { module: "sigs.k8s.io/cluster-api/test", version: "v1.14.4", paths: ["infrastructure/docker/config/crd/bases"] },
+  capd: {
+    module: "sigs.k8s.io/cluster-api/test",
+    version: "v1.14.4",
+    paths: ["infrastructure/docker/config/crd/bases"],
+  },
   capa: { module: "sigs.k8s.io/cluster-api-provider-aws/v2", version: "v2.13.0", paths: ["config/crd/bases"] },
   cilium: {
     module: "github.com/cilium/cilium",
@@ -99,7 +103,10 @@ function kustomizeLabels(crdDir: string): Record<string, string> {
   if (path.basename(crdDir) !== "bases") return {};
   const file = path.join(crdDir, "..", "kustomization.yaml");
   if (!existsSync(file)) return {};
-  const k = parse(readFileSync(file, "utf8")) as { labels?: { pairs?: Record<string, string> }[]; commonLabels?: Record<string, string> };
+  const k = parse(readFileSync(file, "utf8")) as {
+    labels?: { pairs?: Record<string, string> }[];
+    commonLabels?: Record<string, string>;
+  };
   return Object.assign({}, k.commonLabels, ...(k.labels ?? []).map((l) => l.pairs ?? {}));
 }
 

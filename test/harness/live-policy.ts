@@ -17,7 +17,13 @@ export async function readEnforcement(client: KubeClient): Promise<KubeObject[]>
 }
 
 /** The verdict for "namespace/a" calling "namespace/b" on `port`, from the live objects. */
-export async function liveVerdict(client: KubeClient, from: string, to: string, port: number, trustDomain: string): Promise<Verdict> {
+export async function liveVerdict(
+  client: KubeClient,
+  from: string,
+  to: string,
+  port: number,
+  trustDomain: string,
+): Promise<Verdict> {
   const objects = await readEnforcement(client);
   const pods = podsOf(objects);
   const a = pods.get(from);

@@ -60,7 +60,12 @@ export interface MachineSimulator {
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 const ownerRef = (o: KubeObject, controller = true) => ({
-  apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: (o.metadata as { uid?: string }).uid, controller, blockOwnerDeletion: true,
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  name: o.metadata.name,
+  uid: (o.metadata as { uid?: string }).uid,
+  controller,
+  blockOwnerDeletion: true,
 });
 const suffix = () => randomBytes(3).toString("hex");
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -72,16 +77,30 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
   let stopped = false;
   const k = opts.parent;
   const status = (o: KubeObject, body: Record<string, unknown>) =>
-    k.applyStatus({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace! }, status: body }, MANAGER);
+    k.applyStatus(
+      {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: o.metadata.name, namespace: o.metadata.namespace! },
+        status: body,
+      },
+      MANAGER,
+    );
   const apply = (o: KubeObject) => k.apply(o, { fieldManager: MANAGER });
 
   async function infraClusters(): Promise<void> {
     for (const dc of (await k.list(INFRA, "DockerCluster")) as Obj[]) {
       const cluster = dc.metadata.labels?.[CLUSTER_NAME];
       const child = cluster ? opts.childOf(cluster) : undefined;
-      if (!child || opts.stallInfrastructure || (dc.metadata as { deletionTimestamp?: string }).deletionTimestamp) continue;
+      if (!child || opts.stallInfrastructure || (dc.metadata as { deletionTimestamp?: string }).deletionTimestamp)
+        continue;
       if (!(dc.spec?.controlPlaneEndpoint as { host?: string } | undefined)?.host) {
-        await apply({ apiVersion: INFRA, kind: "DockerCluster", metadata: { name: dc.metadata.name, namespace: dc.metadata.namespace! }, spec: { controlPlaneEndpoint: { host: "127.0.0.1", port: child.port } } });
+        await apply({
+          apiVersion: INFRA,
+          kind: "DockerCluster",
+          metadata: { name: dc.metadata.name, namespace: dc.metadata.namespace! },
+          spec: { controlPlaneEndpoint: { host: "127.0.0.1", port: child.port } },
+        });
         log.push(`DockerCluster ${dc.metadata.name}: endpoint 127.0.0.1:${child.port}`);
       }
       if (!(dc.status?.initialization as { provisioned?: boolean } | undefined)?.provisioned)
@@ -92,11 +111,21 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
   // As KCP does: owned by the control plane, so it goes (garbage collection) when the cluster goes.
   async function kubeconfigSecret(cluster: Obj, kcp: Obj, child: ControlPlane): Promise<void> {
     const name = `${cluster.metadata.name}-kubeconfig`;
-    await k.apply({
-      apiVersion: "v1", kind: "Secret", type: "cluster.x-k8s.io/secret",
-      metadata: { name, namespace: cluster.metadata.namespace!, labels: { [CLUSTER_NAME]: cluster.metadata.name }, ownerReferences: [ownerRef(kcp)] } as never,
-      data: { value: b64(child.kubeconfig) },
-    }, { fieldManager: MANAGER });
+    await k.apply(
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "cluster.x-k8s.io/secret",
+        metadata: {
+          name,
+          namespace: cluster.metadata.namespace!,
+          labels: { [CLUSTER_NAME]: cluster.metadata.name },
+          ownerReferences: [ownerRef(kcp)],
+        } as never,
+        data: { value: b64(child.kubeconfig) },
+      },
+      { fieldManager: MANAGER },
+    );
   }
 
   async function controlPlanes(): Promise<void> {
@@ -107,24 +136,40 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
         continue;
       }
       if (!(kcp.metadata as { finalizers?: string[] }).finalizers?.includes(KCP_FINALIZER))
-        await k.request("PATCH", await k.pathOf(CONTROLPLANE, "KubeadmControlPlane", ns, kcp.metadata.name), { metadata: { finalizers: [...((kcp.metadata as { finalizers?: string[] }).finalizers ?? []), KCP_FINALIZER] } }, "application/merge-patch+json");
-      const owner = ((kcp.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []).find((r) => r.kind === "Cluster");
+        await k.request(
+          "PATCH",
+          await k.pathOf(CONTROLPLANE, "KubeadmControlPlane", ns, kcp.metadata.name),
+          {
+            metadata: {
+              finalizers: [...((kcp.metadata as { finalizers?: string[] }).finalizers ?? []), KCP_FINALIZER],
+            },
+          },
+          "application/merge-patch+json",
+        );
+      const owner = (
+        (kcp.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []
+      ).find((r) => r.kind === "Cluster");
       if (!owner) continue; // CAPI sets the Cluster as owner once it has seen the control plane
       const cluster = (await k.get({ apiVersion: CORE, kind: "Cluster", name: owner.name, namespace: ns })) as Obj;
       const child = opts.childOf(cluster.metadata.name);
       const endpoint = (cluster.spec?.controlPlaneEndpoint as { host?: string } | undefined)?.host;
       if (!child || !endpoint) continue;
       await kubeconfigSecret(cluster, kcp, child);
-      const machines = ((await k.list(CORE, "Machine", { namespace: ns, labelSelector: `${CP_NAME}=${kcp.metadata.name}` })) as Obj[])
-        .filter((m) => !(m.metadata as { deletionTimestamp?: string }).deletionTimestamp);
+      const machines = (
+        (await k.list(CORE, "Machine", { namespace: ns, labelSelector: `${CP_NAME}=${kcp.metadata.name}` })) as Obj[]
+      ).filter((m) => !(m.metadata as { deletionTimestamp?: string }).deletionTimestamp);
       const want = Number(kcp.spec?.replicas ?? 1);
       if (machines.length < want) await createControlPlaneMachine(kcp, cluster.metadata.name, machines.length === 0);
       const nodes = new Set((await child.client.list("v1", "Node")).map((n) => n.metadata.name));
       const ready = machines.filter((m) => nodes.has(m.metadata.name)).length;
       await status(kcp, {
         initialization: { controlPlaneInitialized: ready > 0 },
-        replicas: machines.length, readyReplicas: ready, availableReplicas: ready, upToDateReplicas: machines.length,
-        version: kcp.spec?.version, selector: `${CLUSTER_NAME}=${cluster.metadata.name},${CP_NAME}=${kcp.metadata.name}`,
+        replicas: machines.length,
+        readyReplicas: ready,
+        availableReplicas: ready,
+        upToDateReplicas: machines.length,
+        version: kcp.spec?.version,
+        selector: `${CLUSTER_NAME}=${cluster.metadata.name},${CP_NAME}=${kcp.metadata.name}`,
       });
     }
   }
@@ -134,10 +179,19 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
   async function deleteControlPlane(kcp: Obj): Promise<void> {
     const ns = kcp.metadata.namespace!;
     const machines = await k.list(CORE, "Machine", { namespace: ns, labelSelector: `${CP_NAME}=${kcp.metadata.name}` });
-    for (const m of machines) if (!(m.metadata as { deletionTimestamp?: string }).deletionTimestamp) await k.delete({ apiVersion: CORE, kind: "Machine", name: m.metadata.name, namespace: ns });
+    for (const m of machines)
+      if (!(m.metadata as { deletionTimestamp?: string }).deletionTimestamp)
+        await k.delete({ apiVersion: CORE, kind: "Machine", name: m.metadata.name, namespace: ns });
     if (machines.length > 0) return;
-    const finalizers = ((kcp.metadata as { finalizers?: string[] }).finalizers ?? []).filter((f) => f !== KCP_FINALIZER);
-    await k.request("PATCH", await k.pathOf(CONTROLPLANE, "KubeadmControlPlane", ns, kcp.metadata.name), { metadata: { finalizers } }, "application/merge-patch+json");
+    const finalizers = ((kcp.metadata as { finalizers?: string[] }).finalizers ?? []).filter(
+      (f) => f !== KCP_FINALIZER,
+    );
+    await k.request(
+      "PATCH",
+      await k.pathOf(CONTROLPLANE, "KubeadmControlPlane", ns, kcp.metadata.name),
+      { metadata: { finalizers } },
+      "application/merge-patch+json",
+    );
     log.push(`KubeadmControlPlane ${kcp.metadata.name}: machines gone, finalizer removed`);
   }
 
@@ -145,16 +199,35 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
     const ns = kcp.metadata.namespace!;
     const name = `${kcp.metadata.name}-${suffix()}`;
     const labels = { [CLUSTER_NAME]: cluster, [CP_LABEL]: "", [CP_NAME]: kcp.metadata.name };
-    const tmpl = (kcp.spec?.machineTemplate as { spec: { infrastructureRef: { name: string } } }).spec.infrastructureRef;
-    const template = (await k.get({ apiVersion: INFRA, kind: "DockerMachineTemplate", name: tmpl.name, namespace: ns })) as Obj;
+    const tmpl = (kcp.spec?.machineTemplate as { spec: { infrastructureRef: { name: string } } }).spec
+      .infrastructureRef;
+    const template = (await k.get({
+      apiVersion: INFRA,
+      kind: "DockerMachineTemplate",
+      name: tmpl.name,
+      namespace: ns,
+    })) as Obj;
     const configSpec = { ...(kcp.spec?.kubeadmConfigSpec as Record<string, unknown>) };
     if (!first) delete configSpec.initConfiguration;
-    await k.create({ apiVersion: BOOTSTRAP, kind: "KubeadmConfig", metadata: { name, namespace: ns, labels, ownerReferences: [ownerRef(kcp)] } as never, spec: configSpec });
-    await k.create({ apiVersion: INFRA, kind: "DockerMachine", metadata: { name, namespace: ns, labels, ownerReferences: [ownerRef(kcp)] } as never, spec: (template.spec as { template: { spec: unknown } }).template.spec });
     await k.create({
-      apiVersion: CORE, kind: "Machine", metadata: { name, namespace: ns, labels, ownerReferences: [ownerRef(kcp)] } as never,
+      apiVersion: BOOTSTRAP,
+      kind: "KubeadmConfig",
+      metadata: { name, namespace: ns, labels, ownerReferences: [ownerRef(kcp)] } as never,
+      spec: configSpec,
+    });
+    await k.create({
+      apiVersion: INFRA,
+      kind: "DockerMachine",
+      metadata: { name, namespace: ns, labels, ownerReferences: [ownerRef(kcp)] } as never,
+      spec: (template.spec as { template: { spec: unknown } }).template.spec,
+    });
+    await k.create({
+      apiVersion: CORE,
+      kind: "Machine",
+      metadata: { name, namespace: ns, labels, ownerReferences: [ownerRef(kcp)] } as never,
       spec: {
-        clusterName: cluster, version: kcp.spec?.version,
+        clusterName: cluster,
+        version: kcp.spec?.version,
         bootstrap: { configRef: { apiGroup: "bootstrap.cluster.x-k8s.io", kind: "KubeadmConfig", name } },
         infrastructureRef: { apiGroup: "infrastructure.cluster.x-k8s.io", kind: "DockerMachine", name },
       },
@@ -167,13 +240,25 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
       if ((cfg.status as { dataSecretName?: string } | undefined)?.dataSecretName) continue;
       const ns = cfg.metadata.namespace!;
       const files: { path: string; permissions?: string; content: string }[] = [];
-      for (const f of (cfg.spec?.files ?? []) as { path: string; permissions?: string; content?: string; contentFrom?: { secret: { name: string; key: string } } }[]) {
+      for (const f of (cfg.spec?.files ?? []) as {
+        path: string;
+        permissions?: string;
+        content?: string;
+        contentFrom?: { secret: { name: string; key: string } };
+      }[]) {
         let content = f.content ?? "";
         if (f.contentFrom) {
-          const secret = await k.getOrUndefined({ apiVersion: "v1", kind: "Secret", name: f.contentFrom.secret.name, namespace: ns });
+          const secret = await k.getOrUndefined({
+            apiVersion: "v1",
+            kind: "Secret",
+            name: f.contentFrom.secret.name,
+            namespace: ns,
+          });
           const data = (secret?.data as Record<string, string> | undefined)?.[f.contentFrom.secret.key];
           if (data === undefined) {
-            log.push(`KubeadmConfig ${cfg.metadata.name}: waiting for Secret ${f.contentFrom.secret.name} key ${f.contentFrom.secret.key}`);
+            log.push(
+              `KubeadmConfig ${cfg.metadata.name}: waiting for Secret ${f.contentFrom.secret.name} key ${f.contentFrom.secret.key}`,
+            );
             content = "";
             continue;
           }
@@ -181,12 +266,24 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
         }
         files.push({ path: f.path, ...(f.permissions ? { permissions: f.permissions } : {}), content });
       }
-      const cloudConfig = "## template: jinja\n#cloud-config\n" + stringify({ write_files: files, runcmd: (cfg.spec?.postKubeadmCommands as string[] | undefined) ?? [] });
-      await k.apply({
-        apiVersion: "v1", kind: "Secret", type: "cluster.x-k8s.io/secret",
-        metadata: { name: cfg.metadata.name, namespace: ns, labels: { [CLUSTER_NAME]: cfg.metadata.labels?.[CLUSTER_NAME] ?? "" }, ownerReferences: [ownerRef(cfg)] } as never,
-        data: { value: b64(cloudConfig), format: b64("cloud-config") },
-      }, { fieldManager: MANAGER });
+      const cloudConfig =
+        "## template: jinja\n#cloud-config\n" +
+        stringify({ write_files: files, runcmd: (cfg.spec?.postKubeadmCommands as string[] | undefined) ?? [] });
+      await k.apply(
+        {
+          apiVersion: "v1",
+          kind: "Secret",
+          type: "cluster.x-k8s.io/secret",
+          metadata: {
+            name: cfg.metadata.name,
+            namespace: ns,
+            labels: { [CLUSTER_NAME]: cfg.metadata.labels?.[CLUSTER_NAME] ?? "" },
+            ownerReferences: [ownerRef(cfg)],
+          } as never,
+          data: { value: b64(cloudConfig), format: b64("cloud-config") },
+        },
+        { fieldManager: MANAGER },
+      );
       await status(cfg, { initialization: { dataSecretCreated: true }, dataSecretName: cfg.metadata.name });
       log.push(`KubeadmConfig ${cfg.metadata.name}: bootstrap data written`);
     }
@@ -196,16 +293,32 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
     for (const dm of (await k.list(INFRA, "DockerMachine")) as Obj[]) {
       if (opts.stallInfrastructure || (dm.metadata as { deletionTimestamp?: string }).deletionTimestamp) continue;
       const ns = dm.metadata.namespace!;
-      const machineName = ((dm.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []).find((r) => r.kind === "Machine")?.name ?? dm.metadata.name;
-      const machine = (await k.getOrUndefined({ apiVersion: CORE, kind: "Machine", name: machineName, namespace: ns })) as Obj | undefined;
+      const machineName =
+        ((dm.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []).find(
+          (r) => r.kind === "Machine",
+        )?.name ?? dm.metadata.name;
+      const machine = (await k.getOrUndefined({
+        apiVersion: CORE,
+        kind: "Machine",
+        name: machineName,
+        namespace: ns,
+      })) as Obj | undefined;
       const dataSecret = (machine?.spec?.bootstrap as { dataSecretName?: string } | undefined)?.dataSecretName;
       const cluster = dm.metadata.labels?.[CLUSTER_NAME];
       const child = cluster ? opts.childOf(cluster) : undefined;
       if (!machine || !dataSecret || !child) continue;
       const providerID = `lattice-sim:///${cluster}/${machine.metadata.name}`;
       if (dm.spec?.providerID !== providerID) {
-        await apply({ apiVersion: INFRA, kind: "DockerMachine", metadata: { name: dm.metadata.name, namespace: ns }, spec: { providerID } });
-        await status(dm, { initialization: { provisioned: true }, addresses: [{ type: "InternalIP", address: "127.0.0.1" }] });
+        await apply({
+          apiVersion: INFRA,
+          kind: "DockerMachine",
+          metadata: { name: dm.metadata.name, namespace: ns },
+          spec: { providerID },
+        });
+        await status(dm, {
+          initialization: { provisioned: true },
+          addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
+        });
       }
       await bootNode(child, machine, providerID, dataSecret);
     }
@@ -215,24 +328,60 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
     const name = machine.metadata.name;
     const controlPlane = machine.metadata.labels?.[CP_LABEL] !== undefined;
     if (!(await child.client.getOrUndefined({ apiVersion: "v1", kind: "Node", name }))) {
-      await child.client.apply({
-        apiVersion: "v1", kind: "Node",
-        metadata: { name, labels: { "kubernetes.io/hostname": name, ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}) } },
-        spec: { providerID },
-      }, { fieldManager: "kubelet" });
+      await child.client.apply(
+        {
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: {
+            name,
+            labels: {
+              "kubernetes.io/hostname": name,
+              ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
+            },
+          },
+          spec: { providerID },
+        },
+        { fieldManager: "kubelet" },
+      );
       log.push(`Node ${name}: registered in the child`);
     }
-    await child.client.applyStatus({
-      apiVersion: "v1", kind: "Node", metadata: { name },
-      status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "simulated kubelet", lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }], nodeInfo: { kubeletVersion: machine.spec?.version ?? "" } },
-    }, "kubelet");
+    await child.client.applyStatus(
+      {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name },
+        status: {
+          conditions: [
+            {
+              type: "Ready",
+              status: "True",
+              reason: "KubeletReady",
+              message: "simulated kubelet",
+              lastHeartbeatTime: new Date().toISOString(),
+              lastTransitionTime: new Date().toISOString(),
+            },
+          ],
+          nodeInfo: { kubeletVersion: machine.spec?.version ?? "" },
+        },
+      },
+      "kubelet",
+    );
     if (!controlPlane || booted.has(name) || !opts.bootNode) return;
     booted.add(name);
-    const secret = await k.get({ apiVersion: "v1", kind: "Secret", name: dataSecret, namespace: machine.metadata.namespace! });
+    const secret = await k.get({
+      apiVersion: "v1",
+      kind: "Secret",
+      name: dataSecret,
+      namespace: machine.metadata.namespace!,
+    });
     const data = Buffer.from((secret.data as Record<string, string>).value!, "base64").toString("utf8");
-    const parsed = (await import("yaml")).parse(data.replace(/^## template: jinja\n/, "")) as { write_files: { path: string; content: string }[]; runcmd: string[] };
+    const parsed = (await import("yaml")).parse(data.replace(/^## template: jinja\n/, "")) as {
+      write_files: { path: string; content: string }[];
+      runcmd: string[];
+    };
     const files = Object.fromEntries(parsed.write_files.map((f) => [f.path, f.content]));
-    void opts.bootNode({ cluster: machine.spec?.clusterName as string, machine: name, child, files, commands: parsed.runcmd })
+    void opts
+      .bootNode({ cluster: machine.spec?.clusterName as string, machine: name, child, files, commands: parsed.runcmd })
       .then(() => log.push(`Node ${name}: post-bootstrap commands done`))
       .catch((e: Error) => log.push(`Node ${name}: post-bootstrap commands failed: ${e.message}`));
   }

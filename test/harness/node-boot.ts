@@ -25,7 +25,8 @@ export async function runPostBootstrap(boot: NodeBoot): Promise<string> {
   try {
     const upper = path.join(dir, "upper");
     for (const [file, content] of Object.entries(boot.files)) {
-      if (!file.startsWith("/etc/")) throw new Error(`node-boot: ${file} is outside /etc, which the simulated node cannot hold`);
+      if (!file.startsWith("/etc/"))
+        throw new Error(`node-boot: ${file} is outside /etc, which the simulated node cannot hold`);
       const target = path.join(upper, file.slice("/etc/".length));
       mkdirSync(path.dirname(target), { recursive: true });
       writeFileSync(target, content, { mode: 0o600 });
@@ -40,11 +41,17 @@ export async function runPostBootstrap(boot: NodeBoot): Promise<string> {
       ...boot.commands,
     ].join("\n");
     const env = { PATH: `${TOOLS_BIN}:/usr/bin:/bin:/usr/sbin:/sbin`, HOME: dir, TMPDIR: dir };
-    const { stdout, stderr } = await exec("unshare", ["--mount", "--uts", "--propagation", "private", "/bin/sh", "-c", script], { env, timeout: 600_000 });
+    const { stdout, stderr } = await exec(
+      "unshare",
+      ["--mount", "--uts", "--propagation", "private", "/bin/sh", "-c", script],
+      { env, timeout: 600_000 },
+    );
     return stdout + stderr;
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`post-bootstrap commands of ${boot.machine} failed: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
+    throw new Error(
+      `post-bootstrap commands of ${boot.machine} failed: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`,
+    );
   } finally {
     removeDir(dir);
   }
@@ -57,7 +64,11 @@ export interface AgentKubelet {
 }
 
 /** Watch the children for the agent's Deployment and run one agent process per child. */
-export function startAgentKubelet(children: () => Iterable<[string, ControlPlane]>, namespace = "lattice-system", name = "lattice-agent"): AgentKubelet {
+export function startAgentKubelet(
+  children: () => Iterable<[string, ControlPlane]>,
+  namespace = "lattice-system",
+  name = "lattice-agent",
+): AgentKubelet {
   const agents = new Map<string, Proc>();
   let stopped = false;
   const loop = (async () => {
@@ -70,11 +81,17 @@ export function startAgentKubelet(children: () => Iterable<[string, ControlPlane
           if (nodes && nodes.length === 0) await running.stop();
           continue;
         }
-        const dep = await child.client.getOrUndefined({ apiVersion: "apps/v1", kind: "Deployment", name, namespace }).catch(() => undefined);
+        const dep = await child.client
+          .getOrUndefined({ apiVersion: "apps/v1", kind: "Deployment", name, namespace })
+          .catch(() => undefined);
         if (!dep) continue;
-        const container = (dep.spec as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec.containers[0]!;
+        const container = (dep.spec as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec
+          .containers[0]!;
         const args = [...(container.args ?? []), "--kubeconfig", child.kubeconfigPath];
-        agents.set(cluster, startProcess(`${cluster}/agent`, path.join(ROOT, "bin", "lattice"), args, path.join(child.dir, "agent.log")));
+        agents.set(
+          cluster,
+          startProcess(`${cluster}/agent`, path.join(ROOT, "bin", "lattice"), args, path.join(child.dir, "agent.log")),
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }

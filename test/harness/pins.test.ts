@@ -4,7 +4,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "./tools";
 
-const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  dependencies: Record<string, string>;
+};
 const build = readFileSync(path.join(ROOT, "tools", "build"), "utf8");
 const pin = (name: string) => build.match(new RegExp(`^${name}=(\\S+)$`, "m"))?.[1];
 

@@ -14,10 +14,15 @@ const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY = 24 * 60 * 60 * 1000;
 
 /** A PEM certificate and its PEM (PKCS#8) private key. */
-export interface PemPair { cert: string; key: string }
+export interface PemPair {
+  cert: string;
+  key: string;
+}
 
 /** A CA that can sign leaf certificates. */
-export interface Ca extends PemPair { sign(leaf: LeafRequest): Promise<PemPair> }
+export interface Ca extends PemPair {
+  sign(leaf: LeafRequest): Promise<PemPair>;
+}
 
 /** What a leaf certificate says: its subject, its names and whether it serves or authenticates. */
 export interface LeafRequest {
@@ -38,7 +43,9 @@ async function pkcs8Pem(key: CryptoKey): Promise<string> {
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString("hex").replace(/^[89a-f]/, "1");
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString("hex")
+    .replace(/^[89a-f]/, "1");
 }
 
 /** A new self-signed CA, valid for a year. */
@@ -79,7 +86,9 @@ export async function createCa(commonName: string): Promise<Ca> {
         extensions: [
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-          new x509.ExtendedKeyUsageExtension([leaf.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+          new x509.ExtendedKeyUsageExtension([
+            leaf.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+          ]),
           await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),
           ...(names.length ? [new x509.SubjectAlternativeNameExtension(names)] : []),
         ],

@@ -94,7 +94,8 @@ export function startProcess(name: string, bin: string, args: string[], log: str
  */
 export function startWatchdog(parentPid: number, pids: number[], dir: string): Proc {
   // Values travel in the environment, so the watchdog's command line names no test directory.
-  const script = 'while kill -0 "$PARENT" 2>/dev/null; do sleep 1; done; for p in $PIDS; do kill -KILL -"$p" 2>/dev/null; done; sleep 1; rm -rf "$DIR"';
+  const script =
+    'while kill -0 "$PARENT" 2>/dev/null; do sleep 1; done; for p in $PIDS; do kill -KILL -"$p" 2>/dev/null; done; sleep 1; rm -rf "$DIR"';
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", PARENT: String(parentPid), PIDS: pids.join(" "), DIR: dir };
   return startProcess("watchdog", "/bin/sh", ["-c", script], "/dev/null", env);
 }

@@ -5,13 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  LocalWorkspace,
-  PulumiCommand,
-  type ConfigMap,
-  type EngineEvent,
-  type Stack,
-} from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type ConfigMap, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { removeDir } from "./processes";
 import { NODE_BIN_DIR, PULUMI_HOME, requirePulumiHome, ROOT, toolPath, TOOLS_BIN } from "./tools";
 
@@ -97,10 +91,26 @@ export async function openStack(opts: StackOptions = {}): Promise<TestStack> {
     stateDir,
     env,
     setConfig: (config) => stack.setAllConfig(config),
-    preview: () => run((onEvent) => stack.preview({ onEvent }), (r) => r.changeSummary as Record<string, number>),
-    up: (o = {}) => run((onEvent) => stack.up({ onEvent, ...o }), (r) => r.summary.resourceChanges),
-    refresh: () => run((onEvent) => stack.refresh({ onEvent }), (r) => r.summary.resourceChanges),
-    destroy: () => run((onEvent) => stack.destroy({ onEvent }), (r) => r.summary.resourceChanges),
+    preview: () =>
+      run(
+        (onEvent) => stack.preview({ onEvent }),
+        (r) => r.changeSummary as Record<string, number>,
+      ),
+    up: (o = {}) =>
+      run(
+        (onEvent) => stack.up({ onEvent, ...o }),
+        (r) => r.summary.resourceChanges,
+      ),
+    refresh: () =>
+      run(
+        (onEvent) => stack.refresh({ onEvent }),
+        (r) => r.summary.resourceChanges,
+      ),
+    destroy: () =>
+      run(
+        (onEvent) => stack.destroy({ onEvent }),
+        (r) => r.summary.resourceChanges,
+      ),
     outputs: async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])),
     async dispose() {
       if (ownsState) removeDir(stateDir);

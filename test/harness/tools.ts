@@ -14,9 +14,15 @@ export const NODE_BIN_DIR = path.join(ROOT, "node_modules", "node", "bin");
 
 /** The binaries of the test bed, by name. */
 export type Tool =
-  | "etcd" | "kube-apiserver" | "kube-controller-manager" | "kubectl"
-  | "pulumi" | "pulumi-language-nodejs" | "pulumi-resource-pulumi-nodejs"
-  | "cluster-api-manager" | "clusterctl";
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kubectl"
+  | "pulumi"
+  | "pulumi-language-nodejs"
+  | "pulumi-resource-pulumi-nodejs"
+  | "cluster-api-manager"
+  | "clusterctl";
 
 /** Thrown when a binary of the test bed is missing; says how to build it. */
 export class MissingToolError extends Error {
@@ -44,7 +50,12 @@ export const KUBERNETES_PLUGIN_VERSION: string = require("@pulumi/kubernetes/pac
  * provider plugin installed, and Pulumi's automatic log turned off (a plain file where the CLI would
  * create its log directory; see tools/build). */
 export function requirePulumiHome(): void {
-  const p = path.join(PULUMI_HOME, "plugins", `resource-kubernetes-v${KUBERNETES_PLUGIN_VERSION}`, "pulumi-resource-kubernetes");
+  const p = path.join(
+    PULUMI_HOME,
+    "plugins",
+    `resource-kubernetes-v${KUBERNETES_PLUGIN_VERSION}`,
+    "pulumi-resource-kubernetes",
+  );
   try {
     accessSync(p, constants.X_OK);
   } catch {

@@ -10,7 +10,9 @@ export const BOOTSTRAPS = ["kubeadm", "rke2"] as const;
 export type BootstrapName = (typeof BOOTSTRAPS)[number];
 
 /** Every provider × bootstrap, e.g. ["docker", "kubeadm"]. */
-export const COMBINATIONS: [ProviderName, BootstrapName][] = PROVIDERS.flatMap((p) => BOOTSTRAPS.map((b) => [p, b] as [ProviderName, BootstrapName]));
+export const COMBINATIONS: [ProviderName, BootstrapName][] = PROVIDERS.flatMap((p) =>
+  BOOTSTRAPS.map((b) => [p, b] as [ProviderName, BootstrapName]),
+);
 
 /** The parent link of the golden files. */
 export const GOLDEN_PARENT: ParentLink = {
@@ -28,7 +30,8 @@ export function validCluster(value: unknown): LatticeCluster {
 /** examples/clusters/<provider>.yaml. */
 export function exampleCluster(provider: ProviderName): LatticeCluster {
   const [doc] = loadValid(`examples/clusters/${provider}.yaml`);
-  if (!doc || doc.doc.kind !== "LatticeCluster") throw new Error(`examples/clusters/${provider}.yaml has no LatticeCluster`);
+  if (!doc || doc.doc.kind !== "LatticeCluster")
+    throw new Error(`examples/clusters/${provider}.yaml has no LatticeCluster`);
   return doc.doc;
 }
 

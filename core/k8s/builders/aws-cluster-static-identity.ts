@@ -17,6 +17,9 @@ export interface AwsClusterStaticIdentity extends KubeObject {
 }
 
 /** An AWSClusterStaticIdentity. */
-export function awsClusterStaticIdentity(metadata: ClusterMeta, spec: AwsClusterStaticIdentitySpec): AwsClusterStaticIdentity {
+export function awsClusterStaticIdentity(
+  metadata: ClusterMeta,
+  spec: AwsClusterStaticIdentitySpec,
+): AwsClusterStaticIdentity {
   return { apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2", kind: "AWSClusterStaticIdentity", metadata, spec };
 }

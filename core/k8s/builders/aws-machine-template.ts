@@ -21,5 +21,10 @@ export interface AwsMachineTemplate extends KubeObject {
 
 /** An AWSMachineTemplate. */
 export function awsMachineTemplate(metadata: NamespacedMeta, spec: AwsMachineSpec): AwsMachineTemplate {
-  return { apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2", kind: "AWSMachineTemplate", metadata, spec: { template: { spec } } };
+  return {
+    apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2",
+    kind: "AWSMachineTemplate",
+    metadata,
+    spec: { template: { spec } },
+  };
 }

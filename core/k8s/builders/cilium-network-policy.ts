@@ -66,6 +66,9 @@ export function ciliumNetworkPolicy(metadata: NamespacedMeta, spec: CiliumRule):
 }
 
 /** A cluster-wide policy: selectors span all namespaces unless they name one. */
-export function ciliumClusterwideNetworkPolicy(metadata: ClusterMeta, spec: CiliumRule): CiliumClusterwideNetworkPolicy {
+export function ciliumClusterwideNetworkPolicy(
+  metadata: ClusterMeta,
+  spec: CiliumRule,
+): CiliumClusterwideNetworkPolicy {
   return { apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata, spec };
 }

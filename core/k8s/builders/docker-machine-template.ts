@@ -17,5 +17,10 @@ export interface DockerMachineTemplate extends KubeObject {
 
 /** A DockerMachineTemplate. */
 export function dockerMachineTemplate(metadata: NamespacedMeta, spec: DockerMachineSpec): DockerMachineTemplate {
-  return { apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2", kind: "DockerMachineTemplate", metadata, spec: { template: { spec } } };
+  return {
+    apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2",
+    kind: "DockerMachineTemplate",
+    metadata,
+    spec: { template: { spec } },
+  };
 }

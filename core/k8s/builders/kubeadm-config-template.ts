@@ -12,5 +12,10 @@ export interface KubeadmConfigTemplate extends KubeObject {
 
 /** A KubeadmConfigTemplate. */
 export function kubeadmConfigTemplate(metadata: NamespacedMeta, spec: KubeadmConfigSpec): KubeadmConfigTemplate {
-  return { apiVersion: "bootstrap.cluster.x-k8s.io/v1beta2", kind: "KubeadmConfigTemplate", metadata, spec: { template: { spec } } };
+  return {
+    apiVersion: "bootstrap.cluster.x-k8s.io/v1beta2",
+    kind: "KubeadmConfigTemplate",
+    metadata,
+    spec: { template: { spec } },
+  };
 }

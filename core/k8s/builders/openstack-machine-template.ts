@@ -18,6 +18,14 @@ export interface OpenStackMachineTemplate extends KubeObject {
 }
 
 /** An OpenStackMachineTemplate. */
-export function openStackMachineTemplate(metadata: NamespacedMeta, spec: OpenStackMachineSpec): OpenStackMachineTemplate {
-  return { apiVersion: "infrastructure.cluster.x-k8s.io/v1beta1", kind: "OpenStackMachineTemplate", metadata, spec: { template: { spec } } };
+export function openStackMachineTemplate(
+  metadata: NamespacedMeta,
+  spec: OpenStackMachineSpec,
+): OpenStackMachineTemplate {
+  return {
+    apiVersion: "infrastructure.cluster.x-k8s.io/v1beta1",
+    kind: "OpenStackMachineTemplate",
+    metadata,
+    spec: { template: { spec } },
+  };
 }

@@ -35,5 +35,10 @@ export interface ProxmoxMachineTemplate extends KubeObject {
 
 /** A ProxmoxMachineTemplate. */
 export function proxmoxMachineTemplate(metadata: NamespacedMeta, spec: ProxmoxMachineSpec): ProxmoxMachineTemplate {
-  return { apiVersion: "infrastructure.cluster.x-k8s.io/v1alpha2", kind: "ProxmoxMachineTemplate", metadata, spec: { template: { spec } } };
+  return {
+    apiVersion: "infrastructure.cluster.x-k8s.io/v1alpha2",
+    kind: "ProxmoxMachineTemplate",
+    metadata,
+    spec: { template: { spec } },
+  };
 }

@@ -12,5 +12,10 @@ export interface Rke2ConfigTemplate extends KubeObject {
 
 /** An RKE2ConfigTemplate. */
 export function rke2ConfigTemplate(metadata: NamespacedMeta, spec: Rke2ConfigSpec): Rke2ConfigTemplate {
-  return { apiVersion: "bootstrap.cluster.x-k8s.io/v1beta2", kind: "RKE2ConfigTemplate", metadata, spec: { template: { spec } } };
+  return {
+    apiVersion: "bootstrap.cluster.x-k8s.io/v1beta2",
+    kind: "RKE2ConfigTemplate",
+    metadata,
+    spec: { template: { spec } },
+  };
 }

@@ -15,7 +15,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { checkAgentCsr } from "../../../agent/pki/csr";
-import { AGENT_KEY_SECRET, AGENT_NAMESPACE, BOOTSTRAP_CLAIM_CONFIGMAP, BOOTSTRAP_PATH, NODE_PATHS, renderBootstrapScript } from "../../../core/cluster";
+import {
+  AGENT_KEY_SECRET,
+  AGENT_NAMESPACE,
+  BOOTSTRAP_CLAIM_CONFIGMAP,
+  BOOTSTRAP_PATH,
+  NODE_PATHS,
+  renderBootstrapScript,
+} from "../../../core/cluster";
 import { kubeVip } from "../../../core/cluster/kube-vip";
 import { createCa, type Ca } from "../../harness/pki";
 import { removeDir } from "../../harness/processes";
@@ -59,13 +66,29 @@ interface Cell {
 }
 
 async function startCell(ca: Ca): Promise<Cell> {
-  const serving = await ca.sign({ commonName: "lattice-cell", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"], usage: "server" });
-  const cell: Cell = { url: "", received: [], respond: () => ({ status: 500, body: "unset" }), close: async () => undefined };
+  const serving = await ca.sign({
+    commonName: "lattice-cell",
+    ipAddresses: ["127.0.0.1"],
+    dnsNames: ["localhost"],
+    usage: "server",
+  });
+  const cell: Cell = {
+    url: "",
+    received: [],
+    respond: () => ({ status: 500, body: "unset" }),
+    close: async () => undefined,
+  };
   const server = https.createServer({ cert: serving.cert, key: serving.key, minVersion: "TLSv1.2" }, (req, res) => {
     let body = "";
     req.on("data", (d: Buffer) => (body += d.toString()));
     req.on("end", () => {
-      const r: Received = { method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization, contentType: req.headers["content-type"], body };
+      const r: Received = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        authorization: req.headers.authorization,
+        contentType: req.headers["content-type"],
+        body,
+      };
       cell.received.push(r);
       const { status, body: out } = cell.respond(r);
       res.writeHead(status, { "content-type": "application/json" }).end(out);
@@ -78,7 +101,13 @@ async function startCell(ca: Ca): Promise<Cell> {
 }
 
 /** A control-plane node: its /etc/lattice files under a temp root, the shared child "cluster" state. */
-function node(root: string, name: string, state: string, cell: Cell, caPem: string): { run: () => Promise<{ code: number; out: string }>; dir: string } {
+function node(
+  root: string,
+  name: string,
+  state: string,
+  cell: Cell,
+  caPem: string,
+): { run: () => Promise<{ code: number; out: string }>; dir: string } {
   const dir = path.join(root, name);
   const etc = path.join(dir, "etc/lattice");
   const bin = path.join(dir, "bin");
@@ -89,15 +118,23 @@ function node(root: string, name: string, state: string, cell: Cell, caPem: stri
   writeFileSync(at(NODE_PATHS.endpoint), cell.url + "\n");
   writeFileSync(at(NODE_PATHS.caCert), caPem);
   // The script as rendered, with /etc/lattice moved under this node's directory and kubectl stubbed.
-  const script = renderBootstrapScript(CLUSTER, { kubectl: path.join(bin, "kubectl"), kubeconfig: "/nonexistent/admin.conf" }).replaceAll("/etc/lattice/", etc + "/");
+  const script = renderBootstrapScript(CLUSTER, {
+    kubectl: path.join(bin, "kubectl"),
+    kubeconfig: "/nonexistent/admin.conf",
+  }).replaceAll("/etc/lattice/", etc + "/");
   writeFileSync(at(NODE_PATHS.script), script, { mode: 0o700 });
   writeFileSync(path.join(bin, "kubectl"), STUB_KUBECTL);
   chmodSync(path.join(bin, "kubectl"), 0o755);
   const run = () =>
     new Promise<{ code: number; out: string }>((resolve) => {
-      execFile("/bin/sh", [at(NODE_PATHS.script)], { env: { PATH: process.env.PATH, STATE: state, HOME: dir } }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
-      });
+      execFile(
+        "/bin/sh",
+        [at(NODE_PATHS.script)],
+        { env: { PATH: process.env.PATH, STATE: state, HOME: dir } },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+        },
+      );
     });
   return { run, dir };
 }
@@ -107,7 +144,11 @@ describe("the node bootstrap script against a cell on loopback", () => {
   let ca: Ca;
   let cell: Cell;
   let state: string;
-  const list = { apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: AGENT_NAMESPACE } }] };
+  const list = {
+    apiVersion: "v1",
+    kind: "List",
+    items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: AGENT_NAMESPACE } }],
+  };
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), "lattice-bootstrap-script-"));
@@ -125,7 +166,9 @@ describe("the node bootstrap script against a cell on loopback", () => {
 
   it("is ordinary POSIX sh", async () => {
     const n = node(root, "lint", state, cell, ca.cert);
-    await new Promise<void>((resolve, reject) => execFile("/bin/sh", ["-n", path.join(n.dir, NODE_PATHS.script)], (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      execFile("/bin/sh", ["-n", path.join(n.dir, NODE_PATHS.script)], (e) => (e ? reject(e) : resolve())),
+    );
   });
 
   it("the first node redeems: CSR accepted by the cell's check, key kept on the node, token only in the header", async () => {
@@ -136,7 +179,12 @@ describe("the node bootstrap script against a cell on loopback", () => {
 
     expect(cell.received).toHaveLength(1);
     const req = cell.received[0] as Received;
-    expect([req.method, req.url, req.authorization, req.contentType]).toEqual(["POST", BOOTSTRAP_PATH, `Bearer ${TOKEN}`, "application/json"]);
+    expect([req.method, req.url, req.authorization, req.contentType]).toEqual([
+      "POST",
+      BOOTSTRAP_PATH,
+      `Bearer ${TOKEN}`,
+      "application/json",
+    ]);
     const body = JSON.parse(req.body) as { cluster: string; csr: string };
     expect(Object.keys(body).sort()).toEqual(["cluster", "csr"]);
     expect(body.cluster).toBe(CLUSTER);
@@ -222,8 +270,13 @@ describe("kube-vip's kubeconfig swap around kubeadm init, with the real sed", ()
 
   const run = (command: string) =>
     new Promise<void>((resolve, reject) =>
-      execFile("/bin/sh", ["-c", command.replaceAll(manifestPath, path.join(dir, "kube-vip.yaml")).replaceAll("/run/kubeadm/", dir + "/")], (e) =>
-        e ? reject(e) : resolve(),
+      execFile(
+        "/bin/sh",
+        [
+          "-c",
+          command.replaceAll(manifestPath, path.join(dir, "kube-vip.yaml")).replaceAll("/run/kubeadm/", dir + "/"),
+        ],
+        (e) => (e ? reject(e) : resolve()),
       ),
     );
   const paths = () => {

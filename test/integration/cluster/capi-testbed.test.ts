@@ -34,7 +34,10 @@ const cluster = (name: string, extra: Record<string, unknown> = {}) => ({
 test("the manager's validating webhook is called: an invalid Cluster is refused by CAPI itself", async () => {
   // Valid by the CRD schema, refused by CAPI's webhook: topology needs the ClusterTopology gate.
   const bad = cluster("bad", { topology: { classRef: { name: "some-class" }, version: "v1.36.3" } });
-  const err = await cp.client.apply(bad).then(() => undefined, (e: unknown) => e);
+  const err = await cp.client.apply(bad).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(KubeError);
   expect((err as KubeError).message).toMatch(/admission webhook ".*cluster\.x-k8s\.io" (denied|returned)/);
 });
@@ -44,7 +47,12 @@ test("a v1beta2 Cluster is reconciled: phase, finalizer and conditions appear", 
   type Live = { metadata: { finalizers?: string[] }; status?: { phase?: string; conditions?: unknown[] } };
   let live: Live | undefined;
   for (let i = 0; i < 100; i++) {
-    live = (await cp.client.get({ apiVersion: "cluster.x-k8s.io/v1beta2", kind: "Cluster", name: "demo", namespace: "default" })) as unknown as Live;
+    live = (await cp.client.get({
+      apiVersion: "cluster.x-k8s.io/v1beta2",
+      kind: "Cluster",
+      name: "demo",
+      namespace: "default",
+    })) as unknown as Live;
     if (live?.status?.phase && live.metadata.finalizers?.length && live.status.conditions?.length) break;
     await sleep(200);
   }
@@ -54,7 +62,14 @@ test("a v1beta2 Cluster is reconciled: phase, finalizer and conditions appear", 
 });
 
 test("conversion is served by the manager: the Cluster reads back as v1beta1", async () => {
-  const old = await cp.client.get({ apiVersion: "cluster.x-k8s.io/v1beta1", kind: "Cluster", name: "demo", namespace: "default" });
+  const old = await cp.client.get({
+    apiVersion: "cluster.x-k8s.io/v1beta1",
+    kind: "Cluster",
+    name: "demo",
+    namespace: "default",
+  });
   expect(old.apiVersion).toBe("cluster.x-k8s.io/v1beta1");
-  expect((old.spec as { infrastructureRef: { apiVersion?: string } }).infrastructureRef.apiVersion).toMatch(/^infrastructure\.cluster\.x-k8s\.io\//);
+  expect((old.spec as { infrastructureRef: { apiVersion?: string } }).infrastructureRef.apiVersion).toMatch(
+    /^infrastructure\.cluster\.x-k8s\.io\//,
+  );
 });

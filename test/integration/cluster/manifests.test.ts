@@ -39,7 +39,12 @@ interface CrdInfo {
 function servedKinds(): Map<string, CrdInfo> {
   const out = new Map<string, CrdInfo>();
   for (const crd of loadCrds(CRD_SETS)) {
-    const spec = crd.spec as { group: string; scope: string; names: { kind: string; plural: string }; versions: { name: string; served: boolean }[] };
+    const spec = crd.spec as {
+      group: string;
+      scope: string;
+      names: { kind: string; plural: string };
+      versions: { name: string; served: boolean }[];
+    };
     for (const v of spec.versions.filter((x) => x.served))
       out.set(`${spec.group}/${v.name}/${spec.names.kind}`, {
         group: spec.group,
@@ -76,7 +81,10 @@ describe("every emitted object is accepted by the API server or explicitly cover
     // Docker and AWS are validated whole; the others at least their Cluster API core objects.
     if (provider === "docker" || provider === "aws") expect(validated.length).toBe(objects.length - unserved.length);
     expect(validated.map((o) => o.kind)).toEqual(expect.arrayContaining(["Cluster", "MachineDeployment"]));
-    if (bootstrap === "kubeadm") expect(validated.map((o) => o.kind)).toEqual(expect.arrayContaining(["KubeadmControlPlane", "KubeadmConfigTemplate"]));
+    if (bootstrap === "kubeadm")
+      expect(validated.map((o) => o.kind)).toEqual(
+        expect.arrayContaining(["KubeadmControlPlane", "KubeadmConfigTemplate"]),
+      );
     for (const o of validated) {
       const accepted = await cp.client.apply(o, { dryRun: true }).then(
         (r) => r,
@@ -91,7 +99,13 @@ describe("every emitted object is accepted by the API server or explicitly cover
   it("covers, across the combinations, every kind of the four providers", () => {
     const kinds = new Set(COMBINATIONS.flatMap(([p, b]) => compile(p, b).map(key)));
     for (const k of COVERED_BY_GOLDEN) expect(kinds).toContain(k);
-    for (const k of ["DockerCluster", "DockerMachineTemplate", "AWSCluster", "AWSMachineTemplate", "AWSClusterStaticIdentity"])
+    for (const k of [
+      "DockerCluster",
+      "DockerMachineTemplate",
+      "AWSCluster",
+      "AWSMachineTemplate",
+      "AWSClusterStaticIdentity",
+    ])
       expect([...kinds].some((x) => x.endsWith(`/${k}`) && served.has(x))).toBe(true);
   });
 
@@ -117,7 +131,10 @@ test("the kind table's plural and scope match the CRDs for every validated kind"
 
 describe("the validation is real: mutated manifests are rejected, naming the field", () => {
   async function rejection(obj: KubeObject): Promise<KubeError> {
-    const err = await cp.client.apply(obj, { dryRun: true }).then(() => undefined, (e: unknown) => e);
+    const err = await cp.client.apply(obj, { dryRun: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(KubeError);
     return err as KubeError;
   }
@@ -146,7 +163,9 @@ describe("the validation is real: mutated manifests are rejected, naming the fie
   });
 
   it("an empty Secret key in the control plane's token file", async () => {
-    const kcp = objectOf("KubeadmControlPlane") as KubeObject & { spec: { kubeadmConfigSpec: { files: { contentFrom?: { secret: { key: string } } }[] } } };
+    const kcp = objectOf("KubeadmControlPlane") as KubeObject & {
+      spec: { kubeadmConfigSpec: { files: { contentFrom?: { secret: { key: string } } }[] } };
+    };
     const token = kcp.spec.kubeadmConfigSpec.files.find((f) => f.contentFrom);
     token!.contentFrom!.secret.key = "";
     const err = await rejection(kcp);
@@ -156,7 +175,9 @@ describe("the validation is real: mutated manifests are rejected, naming the fie
 
   it("and the unmutated objects are accepted", async () => {
     await expect(cp.client.apply(objectOf("Cluster"), { dryRun: true })).resolves.toMatchObject({ kind: "Cluster" });
-    await expect(cp.client.apply(objectOf("KubeadmControlPlane"), { dryRun: true })).resolves.toMatchObject({ kind: "KubeadmControlPlane" });
+    await expect(cp.client.apply(objectOf("KubeadmControlPlane"), { dryRun: true })).resolves.toMatchObject({
+      kind: "KubeadmControlPlane",
+    });
   });
 });
 
@@ -173,26 +194,34 @@ describe("with the real Cluster API core manager's webhooks (defaulting and vali
     await capiCp?.stop();
   });
 
-  it.each(COMBINATIONS)("%s × %s: the Cluster and MachineDeployments pass the manager's webhooks", async (provider, bootstrap) => {
-    const core = compile(provider, bootstrap).filter((o) => o.apiVersion.startsWith("cluster.x-k8s.io/"));
-    expect(core.map((o) => o.kind)).toEqual(expect.arrayContaining(["Cluster", "MachineDeployment"]));
-    for (const o of core) {
-      const accepted = await capiCp.client.apply(o, { dryRun: true }).then(
-        (r) => r,
-        (e: unknown) => {
-          throw new Error(`${key(o)} ${o.metadata.name} was rejected: ${e instanceof Error ? e.message : String(e)}`);
-        },
-      );
-      expect(accepted).toMatchObject({ kind: o.kind });
-    }
-  });
+  it.each(COMBINATIONS)(
+    "%s × %s: the Cluster and MachineDeployments pass the manager's webhooks",
+    async (provider, bootstrap) => {
+      const core = compile(provider, bootstrap).filter((o) => o.apiVersion.startsWith("cluster.x-k8s.io/"));
+      expect(core.map((o) => o.kind)).toEqual(expect.arrayContaining(["Cluster", "MachineDeployment"]));
+      for (const o of core) {
+        const accepted = await capiCp.client.apply(o, { dryRun: true }).then(
+          (r) => r,
+          (e: unknown) => {
+            throw new Error(`${key(o)} ${o.metadata.name} was rejected: ${e instanceof Error ? e.message : String(e)}`);
+          },
+        );
+        expect(accepted).toMatchObject({ kind: o.kind });
+      }
+    },
+  );
 
   it("the webhooks are in the path: a MachineDeployment with a non-semver version is denied by Cluster API", async () => {
-    const md = JSON.parse(JSON.stringify(compile("docker", "kubeadm").find((o) => o.kind === "MachineDeployment"))) as KubeObject & {
+    const md = JSON.parse(
+      JSON.stringify(compile("docker", "kubeadm").find((o) => o.kind === "MachineDeployment")),
+    ) as KubeObject & {
       spec: { template: { spec: { version: string } } };
     };
     md.spec.template.spec.version = "latest";
-    const err = await capiCp.client.apply(md, { dryRun: true }).then(() => undefined, (e: unknown) => e);
+    const err = await capiCp.client.apply(md, { dryRun: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(KubeError);
     expect((err as KubeError).message).toMatch(/admission webhook ".*machinedeployment.*cluster\.x-k8s\.io" denied/);
     expect((err as KubeError).message).toMatch(/spec\.template\.spec\.version/);

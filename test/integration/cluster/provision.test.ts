@@ -44,14 +44,33 @@ beforeAll(async () => {
   // Add-ons every new cluster gets in its bootstrap payload. The real ones (Cilium, Istio ambient,
   // the CAPI providers) are rendered charts that cannot be fetched here; these stand in for them.
   const addons = path.join(parent.dir, "addons.yaml");
-  writeFileSync(addons, [
-    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: addon-cni\n",
-    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: addon-config\n  namespace: addon-cni\ndata:\n  installed-by: bootstrap-payload\n",
-  ].join("---\n"));
-  cell = startProcess("cell", path.join(ROOT, "bin", "lattice"), [
-    "cell", "--kubeconfig", parent.kubeconfigPath, "--listen", "127.0.0.1:0", "--bootstrap-listen", "127.0.0.1:0", "--advertise", "127.0.0.1", "--bootstrap-advertise", "127.0.0.1",
-    "--addons", addons,
-  ], path.join(parent.dir, "cell.log"));
+  writeFileSync(
+    addons,
+    [
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: addon-cni\n",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: addon-config\n  namespace: addon-cni\ndata:\n  installed-by: bootstrap-payload\n",
+    ].join("---\n"),
+  );
+  cell = startProcess(
+    "cell",
+    path.join(ROOT, "bin", "lattice"),
+    [
+      "cell",
+      "--kubeconfig",
+      parent.kubeconfigPath,
+      "--listen",
+      "127.0.0.1:0",
+      "--bootstrap-listen",
+      "127.0.0.1:0",
+      "--advertise",
+      "127.0.0.1",
+      "--bootstrap-advertise",
+      "127.0.0.1",
+      "--addons",
+      addons,
+    ],
+    path.join(parent.dir, "cell.log"),
+  );
   sim = startMachineSimulator({
     parent: parent.client,
     childOf: (c) => (c === CLUSTER ? child : undefined),
@@ -61,7 +80,11 @@ beforeAll(async () => {
   stack = await openStack({
     workDir: path.join(ROOT, "test", "programs", "cluster"),
     stackName: "provision",
-    config: { parentKubeconfig: { value: parent.kubeconfig, secret: true }, workers: { value: "2" }, timeoutSeconds: { value: "240" } },
+    config: {
+      parentKubeconfig: { value: parent.kubeconfig, secret: true },
+      workers: { value: "2" },
+      timeoutSeconds: { value: "240" },
+    },
   });
 });
 
@@ -76,7 +99,11 @@ afterAll(async () => {
 });
 
 function explainFailure(): string {
-  return [`simulator:\n${sim.log.slice(-20).join("\n")}`, `cell:\n${tail(cell.log, 20)}`, `agent:\n${[...kubelet.agents.values()].map((a) => tail(a.log, 20)).join("\n")}`].join("\n\n");
+  return [
+    `simulator:\n${sim.log.slice(-20).join("\n")}`,
+    `cell:\n${tail(cell.log, 20)}`,
+    `agent:\n${[...kubelet.agents.values()].map((a) => tail(a.log, 20)).join("\n")}`,
+  ].join("\n\n");
 }
 
 test("up provisions the cluster: Provisioned, every machine running, the agent connected over the link", async () => {
@@ -97,28 +124,44 @@ test("up provisions the cluster: Provisioned, every machine running, the agent c
 });
 
 test("the add-ons reached the child in the bootstrap payload (no inbound connection to the child)", async () => {
-  const cm = await child.client.get({ apiVersion: "v1", kind: "ConfigMap", name: "addon-config", namespace: "addon-cni" });
+  const cm = await child.client.get({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    name: "addon-config",
+    namespace: "addon-cni",
+  });
   expect(cm.data).toEqual({ "installed-by": "bootstrap-payload" });
 });
 
 test("the bootstrap token is absent from the state, the engine's output and events, and the processes' logs", async () => {
-  const secret = await parent.client.get({ apiVersion: "v1", kind: "Secret", name: `${CLUSTER}-lattice-bootstrap`, namespace: NS });
+  const secret = await parent.client.get({
+    apiVersion: "v1",
+    kind: "Secret",
+    name: `${CLUSTER}-lattice-bootstrap`,
+    namespace: NS,
+  });
   const token = Buffer.from((secret.data as Record<string, string>).token!, "base64").toString("utf8");
   expect(token.length).toBeGreaterThan(40);
   const haystacks = {
-    state: filesUnder(stack.stateDir).map((f) => readFileSync(f, "utf8")).join("\n"),
+    state: filesUnder(stack.stateDir)
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n"),
     engine: engineOutput.join(""),
     cell: readFileSync(cell.log, "utf8"),
     agent: [...kubelet.agents.values()].map((a) => readFileSync(a.log, "utf8")).join("\n"),
   };
   expect(haystacks.state).toContain(CLUSTER); // the right files were read
-  for (const [where, text] of Object.entries(haystacks)) expect({ where, found: text.includes(token) }).toEqual({ where, found: false });
+  for (const [where, text] of Object.entries(haystacks))
+    expect({ where, found: text.includes(token) }).toEqual({ where, found: false });
 });
 
 test("scaling the workers with a second up changes the MachineDeployment; the real controllers add the machine", async () => {
   await stack.setConfig({ workers: { value: "3" } });
   await stack.up();
-  const mds = await parent.client.list("cluster.x-k8s.io/v1beta2", "MachineDeployment", { namespace: NS, labelSelector: `cluster.x-k8s.io/cluster-name=${CLUSTER}` });
+  const mds = await parent.client.list("cluster.x-k8s.io/v1beta2", "MachineDeployment", {
+    namespace: NS,
+    labelSelector: `cluster.x-k8s.io/cluster-name=${CLUSTER}`,
+  });
   expect(mds.map((m) => (m.spec as { replicas: number }).replicas)).toEqual([3]);
   const machines = await parent.client.list("cluster.x-k8s.io/v1beta2", "Machine", { namespace: NS });
   expect(machines.filter((m) => (m.status as { phase?: string } | undefined)?.phase === "Running")).toHaveLength(4);
@@ -139,10 +182,21 @@ test("destroy deprovisions: nothing of the cluster is left in the parent", async
 async function leftovers(): Promise<string[]> {
   const left: string[] = [];
   for (const kind of ["Cluster", "MachineDeployment", "MachineSet", "Machine"])
-    for (const o of await parent.client.list(capi2(kind), kind, { namespace: NS })) left.push(`${kind}/${o.metadata.name}`);
-  for (const [v, kind] of [["controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane"], ["bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfig"], ["bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfigTemplate"], ["infrastructure.cluster.x-k8s.io/v1beta2", "DockerCluster"], ["infrastructure.cluster.x-k8s.io/v1beta2", "DockerMachine"], ["infrastructure.cluster.x-k8s.io/v1beta2", "DockerMachineTemplate"]] as const)
+    for (const o of await parent.client.list(capi2(kind), kind, { namespace: NS }))
+      left.push(`${kind}/${o.metadata.name}`);
+  for (const [v, kind] of [
+    ["controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane"],
+    ["bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfig"],
+    ["bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfigTemplate"],
+    ["infrastructure.cluster.x-k8s.io/v1beta2", "DockerCluster"],
+    ["infrastructure.cluster.x-k8s.io/v1beta2", "DockerMachine"],
+    ["infrastructure.cluster.x-k8s.io/v1beta2", "DockerMachineTemplate"],
+  ] as const)
     for (const o of await parent.client.list(v, kind, { namespace: NS })) left.push(`${kind}/${o.metadata.name}`);
   for (const o of await parent.client.list("v1", "Secret", { namespace: NS })) left.push(`Secret/${o.metadata.name}`);
-  for (const o of await parent.client.list("agent.lattice.dev/v1alpha1", "ClusterLink", { namespace: "lattice-system" })) left.push(`ClusterLink/${o.metadata.name}`);
+  for (const o of await parent.client.list("agent.lattice.dev/v1alpha1", "ClusterLink", {
+    namespace: "lattice-system",
+  }))
+    left.push(`ClusterLink/${o.metadata.name}`);
   return left;
 }

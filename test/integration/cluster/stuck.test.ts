@@ -20,17 +20,29 @@ let sim: MachineSimulator;
 let stack: TestStack;
 
 beforeAll(async () => {
-  [parent, child] = await Promise.all([startControlPlane({ name: "stuck-parent" }), startControlPlane({ name: "stuck-child", controllerManager: false })]);
+  [parent, child] = await Promise.all([
+    startControlPlane({ name: "stuck-parent" }),
+    startControlPlane({ name: "stuck-child", controllerManager: false }),
+  ]);
   capi = await startCapi(parent);
   await installLinkCrds(parent.client);
   // No cell needs to run for this: only its published endpoint, which token issuing reads.
   await ensureNamespace(parent.client, "lattice-system");
-  await publishEndpoint(parent.client, "lattice-system", { bootstrapUrl: "https://127.0.0.1:9", grpcAddress: "127.0.0.1:9", serverName: "lattice-cell", caBundle: "(no cell runs in this test)" });
+  await publishEndpoint(parent.client, "lattice-system", {
+    bootstrapUrl: "https://127.0.0.1:9",
+    grpcAddress: "127.0.0.1:9",
+    serverName: "lattice-cell",
+    caBundle: "(no cell runs in this test)",
+  });
   sim = startMachineSimulator({ parent: parent.client, childOf: () => child, stallInfrastructure: true });
   stack = await openStack({
     workDir: path.join(ROOT, "test", "programs", "cluster"),
     stackName: "stuck",
-    config: { parentKubeconfig: { value: parent.kubeconfig, secret: true }, workers: { value: "1" }, timeoutSeconds: { value: "15" } },
+    config: {
+      parentKubeconfig: { value: parent.kubeconfig, secret: true },
+      workers: { value: "1" },
+      timeoutSeconds: { value: "15" },
+    },
   });
 });
 
@@ -43,16 +55,32 @@ afterAll(async () => {
 });
 
 test("up fails at the deadline naming what it waited for, and keeps the half-made cluster in the state", async () => {
-  const err = (await stack.up().then(() => undefined, (e: unknown) => e)) as Error | undefined;
-  expect(err?.message).toMatch(/LatticeCluster clusters\/edge: not ready after 15 s; waiting for: infrastructure provisioned; control plane initialized; phase Provisioned \(now \w+\); machines ready 0\/2; agent connected \(link never-connected\)/);
-  const state = (await stack.stack.exportStack()).deployment as { resources: { type: string; initErrors?: string[] }[] };
+  const err = (await stack.up().then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as Error | undefined;
+  expect(err?.message).toMatch(
+    /LatticeCluster clusters\/edge: not ready after 15 s; waiting for: infrastructure provisioned; control plane initialized; phase Provisioned \(now \w+\); machines ready 0\/2; agent connected \(link never-connected\)/,
+  );
+  const state = (await stack.stack.exportStack()).deployment as {
+    resources: { type: string; initErrors?: string[] }[];
+  };
   const cluster = state.resources.find((r) => r.type === "pulumi-nodejs:dynamic/lattice:Cluster");
   expect(cluster?.initErrors?.[0]).toMatch(/not ready after 15 s/);
-  expect(await parent.client.getOrUndefined({ apiVersion: "cluster.x-k8s.io/v1beta2", kind: "Cluster", name: "edge", namespace: "clusters" })).toBeDefined();
+  expect(
+    await parent.client.getOrUndefined({
+      apiVersion: "cluster.x-k8s.io/v1beta2",
+      kind: "Cluster",
+      name: "edge",
+      namespace: "clusters",
+    }),
+  ).toBeDefined();
 });
 
 test("destroy removes the half-made cluster", async () => {
   await stack.destroy();
   expect(await parent.client.list("cluster.x-k8s.io/v1beta2", "Cluster", { namespace: "clusters" })).toEqual([]);
-  expect(await parent.client.list("infrastructure.cluster.x-k8s.io/v1beta2", "DockerCluster", { namespace: "clusters" })).toEqual([]);
+  expect(
+    await parent.client.list("infrastructure.cluster.x-k8s.io/v1beta2", "DockerCluster", { namespace: "clusters" }),
+  ).toEqual([]);
 });

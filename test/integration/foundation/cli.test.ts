@@ -19,14 +19,29 @@ let cp: ControlPlane;
 
 async function pulumi(...args: string[]): Promise<string> {
   const env = { ...process.env, ...testbedEnv(stateDir) };
-  const { stdout } = await run(toolPath("pulumi"), [...args, "--stack", stackName, "--non-interactive"], { cwd: ROOT, env, maxBuffer: 1 << 24 });
+  const { stdout } = await run(toolPath("pulumi"), [...args, "--stack", stackName, "--non-interactive"], {
+    cwd: ROOT,
+    env,
+    maxBuffer: 1 << 24,
+  });
   return stdout;
 }
 
 beforeAll(async () => {
   cp = await startControlPlane({ name: "cli", crds: ["cilium", "istio"] });
-  const config = { "lattice:kubeconfig": cp.kubeconfigPath, "lattice:services": "examples/external", "lattice:awaitWorkloads": "false", "lattice:trustDomain": "cli.test" };
-  writeFileSync(stackFile, "config:\n" + Object.entries(config).map(([k, v]) => `  ${k}: "${v}"\n`).join(""));
+  const config = {
+    "lattice:kubeconfig": cp.kubeconfigPath,
+    "lattice:services": "examples/external",
+    "lattice:awaitWorkloads": "false",
+    "lattice:trustDomain": "cli.test",
+  };
+  writeFileSync(
+    stackFile,
+    "config:\n" +
+      Object.entries(config)
+        .map(([k, v]) => `  ${k}: "${v}"\n`)
+        .join(""),
+  );
   await pulumi("stack", "init");
 });
 
@@ -43,7 +58,10 @@ test("pulumi up at the repository root deploys infra/ to the cluster of Pulumi.<
   // The services of lattice:services (relative to the project) are in the cluster.
   const ns = await cp.client.get({ apiVersion: "v1", kind: "Namespace", name: "shop" });
   expect(ns.metadata.labels?.["istio.io/dataplane-mode"]).toBe("ambient");
-  expect((await cp.client.get({ apiVersion: "apps/v1", kind: "Deployment", name: "payment-service", namespace: "shop" })).metadata.name).toBe("payment-service");
+  expect(
+    (await cp.client.get({ apiVersion: "apps/v1", kind: "Deployment", name: "payment-service", namespace: "shop" }))
+      .metadata.name,
+  ).toBe("payment-service");
   expect((await cp.client.list("networking.istio.io/v1", "ServiceEntry", { namespace: "shop" })).length).toBe(1);
 });
 

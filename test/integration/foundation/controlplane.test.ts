@@ -37,10 +37,16 @@ describe("two control planes with the Cilium and Istio CRDs", () => {
   });
 
   test("do not see each other's objects", async () => {
-    const cm = (name: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" }, data: { k: name } });
+    const cm = (name: string) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: "default" },
+      data: { k: name },
+    });
     await a.client.apply(cm("only-in-a"));
     await b.client.apply(cm("only-in-b"));
-    const names = async (cp: ControlPlane) => (await cp.client.list("v1", "ConfigMap", { namespace: "default" })).map((c) => c.metadata.name);
+    const names = async (cp: ControlPlane) =>
+      (await cp.client.list("v1", "ConfigMap", { namespace: "default" })).map((c) => c.metadata.name);
     expect(await names(a)).toContain("only-in-a");
     expect(await names(a)).not.toContain("only-in-b");
     expect(await names(b)).toContain("only-in-b");
@@ -55,18 +61,27 @@ describe("two control planes with the Cilium and Istio CRDs", () => {
     metadata: { name: "api-ingress", namespace: "default" },
     spec: {
       endpointSelector: { matchLabels: { app: "api" } },
-      ingress: [{ fromEndpoints: [{ matchLabels: { app: "frontend" } }], toPorts: [{ ports: [{ port: "8080", protocol }] }] }],
+      ingress: [
+        { fromEndpoints: [{ matchLabels: { app: "frontend" } }], toPorts: [{ ports: [{ port: "8080", protocol }] }] },
+      ],
     },
   });
   const authz = (action: string) => ({
     apiVersion: "security.istio.io/v1",
     kind: "AuthorizationPolicy",
     metadata: { name: "api-allow", namespace: "default" },
-    spec: { selector: { matchLabels: { app: "api" } }, action, rules: [{ from: [{ source: { principals: ["td/ns/default/sa/frontend"] } }] }] },
+    spec: {
+      selector: { matchLabels: { app: "api" } },
+      action,
+      rules: [{ from: [{ source: { principals: ["td/ns/default/sa/frontend"] } }] }],
+    },
   });
 
   async function rejection(obj: object): Promise<KubeError> {
-    const err = await a.client.apply(obj as never, { dryRun: true }).then(() => undefined, (e: unknown) => e);
+    const err = await a.client.apply(obj as never, { dryRun: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(KubeError);
     return err as KubeError;
   }

@@ -14,7 +14,10 @@ let cp: ControlPlane;
 let stack: TestStack;
 
 async function liveValues(): Promise<Record<string, string | undefined>> {
-  const cms = await cp.client.list("v1", "ConfigMap", { namespace: "default", labelSelector: "lattice.dev/test=foundation" });
+  const cms = await cp.client.list("v1", "ConfigMap", {
+    namespace: "default",
+    labelSelector: "lattice.dev/test=foundation",
+  });
   return Object.fromEntries(cms.map((c) => [c.metadata.name, c.metadata.labels?.["lattice.dev/value"]]));
 }
 
@@ -42,14 +45,20 @@ afterAll(async () => {
 test("up creates a ConfigMap through @pulumi/kubernetes and one through our dynamic provider", async () => {
   const res = await stack.up();
   expect(res.changes).toEqual({ create: 4 }); // stack, kubernetes provider, two objects
-  const types = stepsOf(res.events).filter((s) => s.op === "create").map((s) => s.type);
-  expect(types).toEqual(expect.arrayContaining(["kubernetes:core/v1:ConfigMap", "pulumi-nodejs:dynamic/lattice:ObjectSet"]));
+  const types = stepsOf(res.events)
+    .filter((s) => s.op === "create")
+    .map((s) => s.type);
+  expect(types).toEqual(
+    expect.arrayContaining(["kubernetes:core/v1:ConfigMap", "pulumi-nodejs:dynamic/lattice:ObjectSet"]),
+  );
   expect(await liveValues()).toEqual({ "via-kubernetes": "one", "via-dynamic": "one" });
 });
 
 test("the kubeconfig (with its client key) is a secret in the state file", async () => {
   const key = cp.kubeconfig.match(/client-key-data: (\S+)/)![1]!;
-  const state = filesUnder(stack.stateDir).map((f) => readFileSync(f, "utf8")).join("\n");
+  const state = filesUnder(stack.stateDir)
+    .map((f) => readFileSync(f, "utf8"))
+    .join("\n");
   expect(state).toContain("via-dynamic"); // we are reading the right files
   expect(state).not.toContain(key.slice(0, 40));
 });

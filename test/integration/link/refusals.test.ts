@@ -28,12 +28,21 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
 
   const redeem = (grant: BootstrapGrant, cluster = grant.cluster, token = grant.token): Promise<Redeemed> =>
     redeemBootstrapToken({ url: cell.ready.bootstrapUrl, caPem, token, cluster });
-  const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a refusal"); }, (e: unknown) => {
-    if (!(e instanceof BootstrapRefused)) throw e;
-    return { status: e.status, code: e.code };
-  });
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error("expected a refusal");
+      },
+      (e: unknown) => {
+        if (!(e instanceof BootstrapRefused)) throw e;
+        return { status: e.status, code: e.code };
+      },
+    );
   /** Dial the gRPC link with `m` and send Hello for `cluster`: welcomed, or the status it ended with. */
-  const dial = async (m: TlsMaterial | grpc.ChannelCredentials, cluster: string): Promise<{ welcomed: boolean; code?: number; details?: string }> => {
+  const dial = async (
+    m: TlsMaterial | grpc.ChannelCredentials,
+    cluster: string,
+  ): Promise<{ welcomed: boolean; code?: number; details?: string }> => {
     const creds = m instanceof grpc.ChannelCredentials ? m : linkChannelCredentials(m);
     const client = new (linkPackage().Link)(`127.0.0.1:${cell.ready.grpcPort}`, creds, linkChannelOptions());
     try {
@@ -77,7 +86,10 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
     const child = { kubeconfigPath: parent.kubeconfigPath } as ControlPlane;
     const second = await bootstrapChild(child, grant, dir, { name: "replay" });
     expect(second.code).toBe(3);
-    expect(second.lines.find((l) => l.msg === "bootstrap refused")).toMatchObject({ status: 409, reason: "token-used" });
+    expect(second.lines.find((l) => l.msg === "bootstrap refused")).toMatchObject({
+      status: 409,
+      reason: "token-used",
+    });
     const logged = cell.lines().find((l) => l.msg === "bootstrap refused" && l.cluster === "replay");
     expect(logged).toMatchObject({ status: 409, reason: "token-used" });
     expect(cell.raw().includes(grant.token)).toBe(false);
@@ -87,7 +99,13 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
   it("an expired token (401 token-expired)", async () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     const old = await new TokenStore(parent.client, "lattice-system").issue("late", { ttlSeconds: 600 }, twoHoursAgo);
-    const grant: BootstrapGrant = { token: old.token, cluster: "late", expiresAt: old.expiresAt, caBundle: caPem, serverName: CELL_SERVER_NAME };
+    const grant: BootstrapGrant = {
+      token: old.token,
+      cluster: "late",
+      expiresAt: old.expiresAt,
+      caBundle: caPem,
+      serverName: CELL_SERVER_NAME,
+    };
     expect(await refusal(redeem(grant))).toEqual({ status: 401, code: "token-expired" });
   });
 
@@ -111,7 +129,10 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
     expect(st.welcomed).toBe(false);
     expect(st.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(st.details).toMatch(/bound to cluster "a"/);
-    expect(cell.lines().find((l) => l.msg === "message about another cluster rejected")).toMatchObject({ cluster: "a", claimed: "b" });
+    expect(cell.lines().find((l) => l.msg === "message about another cluster rejected")).toMatchObject({
+      cluster: "a",
+      claimed: "b",
+    });
     expect(boundStreams()).toBe(before);
     expect((await readLinkStatus(parent.client, "b")).state).toBe("never-connected");
     // The same certificate speaking for its own cluster is accepted (the refusal was about B).
@@ -120,14 +141,35 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
   });
 
   it.each([
-    ["only ChaCha20 suites", { ...FIPS_TLS, ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305" }],
+    [
+      "only ChaCha20 suites",
+      {
+        ...FIPS_TLS,
+        ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+      },
+    ],
     ["only the X25519 group", { ...FIPS_TLS, ecdhCurve: "X25519" }],
-    ["only X25519 with ChaCha20", { ...FIPS_TLS, ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305", ecdhCurve: "X25519" }],
+    [
+      "only X25519 with ChaCha20",
+      { ...FIPS_TLS, ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305", ecdhCurve: "X25519" },
+    ],
   ])("a client offering %s, on both the gRPC and the bootstrap port", async (_what, offer) => {
     // Each port with the application protocol it speaks, so only the offered algorithms can fail.
-    for (const [port, alpn] of [[cell.ready.grpcPort, "h2"], [cell.ready.bootstrapPort, "http/1.1"]] as const) {
+    for (const [port, alpn] of [
+      [cell.ready.grpcPort, "h2"],
+      [cell.ready.bootstrapPort, "http/1.1"],
+    ] as const) {
       const err = await new Promise<string>((resolve) => {
-        const s = tls.connect({ host: "127.0.0.1", port, servername: CELL_SERVER_NAME, ca: caPem, cert: a.cert, key: a.key, ALPNProtocols: [alpn], ...offer });
+        const s = tls.connect({
+          host: "127.0.0.1",
+          port,
+          servername: CELL_SERVER_NAME,
+          ca: caPem,
+          cert: a.cert,
+          key: a.key,
+          ALPNProtocols: [alpn],
+          ...offer,
+        });
         s.on("secureConnect", () => {
           s.destroy();
           resolve("handshake completed");
@@ -149,7 +191,11 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
   it("a certificate from another CA", async () => {
     const { ca: stranger } = await CertificateAuthority.generate("stranger-ca");
     const k = await generateKeyPair();
-    const forged: TlsMaterial = { ca: caPem, cert: (await stranger.issueAgent(k.publicKey, "a")).pem, key: await privateKeyPem(k.privateKey) };
+    const forged: TlsMaterial = {
+      ca: caPem,
+      cert: (await stranger.issueAgent(k.publicKey, "a")).pem,
+      key: await privateKeyPem(k.privateKey),
+    };
     const before = boundStreams();
     const st = await dial(forged, "a");
     expect(st).toMatchObject({ welcomed: false, code: grpc.status.UNAVAILABLE });
@@ -157,7 +203,15 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
     // Where, seen at the TLS layer: with TLS 1.2 the cell checks the client chain inside the
     // handshake, so a refused certificate never completes it (alert, or the socket reset).
     const alert = await new Promise<string>((resolve) => {
-      const s = tls.connect({ host: "127.0.0.1", port: cell.ready.grpcPort, servername: CELL_SERVER_NAME, ALPNProtocols: ["h2"], ...FIPS_TLS, maxVersion: "TLSv1.2", ...forged });
+      const s = tls.connect({
+        host: "127.0.0.1",
+        port: cell.ready.grpcPort,
+        servername: CELL_SERVER_NAME,
+        ALPNProtocols: ["h2"],
+        ...FIPS_TLS,
+        maxVersion: "TLSv1.2",
+        ...forged,
+      });
       s.on("secureConnect", () => resolve("handshake completed"));
       s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
     });

@@ -23,17 +23,38 @@ class CountingClient extends KubeClient {
   }
 }
 
-const hello: Hello__Output = { protocolVersion: 1, minProtocolVersion: 1, agentVersion: "t", kubernetesVersion: "v1.35.0", capabilities: ["status"], fipsMode: false, instance: "i" };
-const health = (ready: number) => ({ nodesReady: ready, nodesTotal: 3, controlPlaneReady: true, machinePhases: {}, observedUnixMs: Date.now() });
+const hello: Hello__Output = {
+  protocolVersion: 1,
+  minProtocolVersion: 1,
+  agentVersion: "t",
+  kubernetesVersion: "v1.35.0",
+  capabilities: ["status"],
+  fipsMode: false,
+  instance: "i",
+};
+const health = (ready: number) => ({
+  nodesReady: ready,
+  nodesTotal: 3,
+  controlPlaneReady: true,
+  machinePhases: {},
+  observedUnixMs: Date.now(),
+});
 
 describe("ClusterLink status writer (real API server)", () => {
   let parent: ControlPlane;
   let kube: CountingClient;
   const writers: LinkStatusWriter[] = [];
   const ns = "lattice-system";
-  const read = (name: string) => kube.get<ClusterLink>({ apiVersion: LINK_API_VERSION, kind: "ClusterLink", namespace: ns, name });
+  const read = (name: string) =>
+    kube.get<ClusterLink>({ apiVersion: LINK_API_VERSION, kind: "ClusterLink", namespace: ns, name });
   // ClusterLinks exist from the moment a cluster's token is issued (issueBootstrapToken makes them).
-  const link = (name: string) => parent.client.apply({ apiVersion: LINK_API_VERSION, kind: "ClusterLink", metadata: { name, namespace: ns }, spec: { cluster: name } });
+  const link = (name: string) =>
+    parent.client.apply({
+      apiVersion: LINK_API_VERSION,
+      kind: "ClusterLink",
+      metadata: { name, namespace: ns },
+      spec: { cluster: name },
+    });
 
   beforeAll(async () => {
     parent = await startControlPlane({ name: "status", controllerManager: false });
@@ -47,7 +68,13 @@ describe("ClusterLink status writer (real API server)", () => {
     await stopAll();
   });
   const writer = (opts: Partial<{ refreshMs: number; qps: number; burst: number }> = {}) => {
-    const w = new LinkStatusWriter(kube, ns, "cell-a", { refreshMs: 60_000, qps: 5, burst: 2, log: memoryLogger(), ...opts });
+    const w = new LinkStatusWriter(kube, ns, "cell-a", {
+      refreshMs: 60_000,
+      qps: 5,
+      burst: 2,
+      log: memoryLogger(),
+      ...opts,
+    });
     writers.push(w);
     w.start();
     return w;
@@ -65,7 +92,12 @@ describe("ClusterLink status writer (real API server)", () => {
     await w.flush(60_000);
     for (let i = 0; i < 20; i++) {
       const l = await read(`burst-${i}`);
-      expect(l.status).toMatchObject({ connected: true, cell: "cell-a", sessionId: `s${i}`, health: { nodesReady: 2, nodesTotal: 3 } });
+      expect(l.status).toMatchObject({
+        connected: true,
+        cell: "cell-a",
+        sessionId: `s${i}`,
+        health: { nodesReady: 2, nodesTotal: 3 },
+      });
     }
     // Three changes per cluster, coalesced: at most one write per change, usually one per cluster.
     expect(kube.statusWrites - before).toBeLessThanOrEqual(20 * 3);
@@ -81,7 +113,14 @@ describe("ClusterLink status writer (real API server)", () => {
     await parent.client.delete({ apiVersion: LINK_API_VERSION, kind: "ClusterLink", namespace: ns, name: "gone" });
     w.disconnected("gone", "s");
     await w.flush(30_000);
-    expect(await parent.client.getOrUndefined({ apiVersion: LINK_API_VERSION, kind: "ClusterLink", namespace: ns, name: "gone" })).toBeUndefined();
+    expect(
+      await parent.client.getOrUndefined({
+        apiVersion: LINK_API_VERSION,
+        kind: "ClusterLink",
+        namespace: ns,
+        name: "gone",
+      }),
+    ).toBeUndefined();
   });
 
   it("lets only the newest session mark its cluster disconnected", async () => {
@@ -107,6 +146,10 @@ describe("ClusterLink status writer (real API server)", () => {
     const first = Date.parse((await read("beating")).status!.lastHeartbeatTime!);
     const later = first + 5_000;
     w.heartbeat("beating", later);
-    await eventually(async () => Date.parse((await read("beating")).status?.lastHeartbeatTime ?? "0") === later, "refreshed heartbeat", 20_000);
+    await eventually(
+      async () => Date.parse((await read("beating")).status?.lastHeartbeatTime ?? "0") === later,
+      "refreshed heartbeat",
+      20_000,
+    );
   });
 });

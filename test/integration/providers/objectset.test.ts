@@ -20,7 +20,11 @@ afterAll(async () => {
 // Each step stands for a new engine operation (a new provider process): no cached lists.
 beforeEach(() => resetSession());
 
-const cm = (name: string, labels: Record<string, string> = {}, data: Record<string, string> = { k: "v" }): KubeObject => ({
+const cm = (
+  name: string,
+  labels: Record<string, string> = {},
+  data: Record<string, string> = { k: "v" },
+): KubeObject => ({
   apiVersion: "v1",
   kind: "ConfigMap",
   metadata: { name, namespace: "default", labels: { "app.kubernetes.io/managed-by": "lattice", ...labels } },
@@ -31,13 +35,31 @@ const shared = (name: string): KubeObject => {
   const cnp = compileNamespaceBaseline("default", { dns: DEFAULT_DNS }).find((o) => o.kind === "CiliumNetworkPolicy")!;
   return { ...cnp, metadata: { ...cnp.metadata, name } };
 };
-const cnpExists = async (name: string) => (await cp.client.getOrUndefined({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", name, namespace: "default" })) !== undefined;
-const set = (fieldManager: string, objects: KubeObject[]): impl.ObjectSetInputs => ({ kubeconfig: cp.kubeconfig, fieldManager, objects: keyObjects(objects) });
-const exists = async (name: string) => (await cp.client.getOrUndefined({ apiVersion: "v1", kind: "ConfigMap", name, namespace: "default" })) !== undefined;
+const cnpExists = async (name: string) =>
+  (await cp.client.getOrUndefined({
+    apiVersion: "cilium.io/v2",
+    kind: "CiliumNetworkPolicy",
+    name,
+    namespace: "default",
+  })) !== undefined;
+const set = (fieldManager: string, objects: KubeObject[]): impl.ObjectSetInputs => ({
+  kubeconfig: cp.kubeconfig,
+  fieldManager,
+  objects: keyObjects(objects),
+});
+const exists = async (name: string) =>
+  (await cp.client.getOrUndefined({ apiVersion: "v1", kind: "ConfigMap", name, namespace: "default" })) !== undefined;
 
 test("check names the property path of a bad document", async () => {
-  const res = await impl.check(set("m", []), { ...set("m", []), objects: { "ConfigMap/default/x": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "", namespace: "default" } } } });
-  expect(res.failures).toEqual([{ property: 'objects["ConfigMap/default/x"].metadata.name', reason: "a name is required" }]);
+  const res = await impl.check(set("m", []), {
+    ...set("m", []),
+    objects: {
+      "ConfigMap/default/x": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "", namespace: "default" } },
+    },
+  });
+  expect(res.failures).toEqual([
+    { property: 'objects["ConfigMap/default/x"].metadata.name', reason: "a name is required" },
+  ]);
 });
 
 test("a shared object is released by one set and deleted only by its last owner", async () => {
@@ -48,7 +70,12 @@ test("a shared object is released by one set and deleted only by its last owner"
   await impl.delete("a", a);
   expect(await exists("only-a")).toBe(false);
   expect(await cnpExists("baseline")).toBe(true); // b still owns it
-  const live = await cp.client.get({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", name: "baseline", namespace: "default" });
+  const live = await cp.client.get({
+    apiVersion: "cilium.io/v2",
+    kind: "CiliumNetworkPolicy",
+    name: "baseline",
+    namespace: "default",
+  });
   const managers = (live.metadata.managedFields ?? []).map((m) => m.manager);
   expect(managers).toContain("lattice-test-b");
   expect(managers).not.toContain("lattice-test-a");
@@ -62,7 +89,11 @@ test("delete never removes an object another field manager took over", async () 
   await impl.create(a);
   // Someone else force-applies other values for every field we set: server-side apply moves the
   // ownership of each to them, so our field manager no longer owns anything in the object.
-  const theirs = { ...cm("taken"), metadata: { name: "taken", namespace: "default", labels: { "app.kubernetes.io/managed-by": "someone-else" } }, data: { k: "theirs" } };
+  const theirs = {
+    ...cm("taken"),
+    metadata: { name: "taken", namespace: "default", labels: { "app.kubernetes.io/managed-by": "someone-else" } },
+    data: { k: "theirs" },
+  };
   await cp.client.apply(theirs, { fieldManager: "someone-else", force: true });
   const live = await cp.client.get({ apiVersion: "v1", kind: "ConfigMap", name: "taken", namespace: "default" });
   const managers = (live.metadata.managedFields ?? []).map((m) => m.manager);
@@ -99,8 +130,14 @@ test("diff sees a hand edit in the cluster; read projects it; update restores it
 
 test("a failure part-way records what was applied, with the server's reason", async () => {
   const bad = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "z_Bad", namespace: "default" } } as KubeObject; // sorts after "first"
-  const s = { ...set("lattice-test-f", [cm("first")]), objects: { ...keyObjects([cm("first")]), "ConfigMap/default/z_Bad": bad } };
-  const err = (await impl.create(s).then(() => undefined, (e: unknown) => e)) as { id?: string; properties?: impl.ObjectSetInputs; message: string };
+  const s = {
+    ...set("lattice-test-f", [cm("first")]),
+    objects: { ...keyObjects([cm("first")]), "ConfigMap/default/z_Bad": bad },
+  };
+  const err = (await impl.create(s).then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { id?: string; properties?: impl.ObjectSetInputs; message: string };
   expect(err.id).toBeTruthy(); // Pulumi records a partially created resource
   expect(Object.keys(err.properties!.objects)).toEqual(["ConfigMap/default/first"]);
   expect(err.message).toContain("ConfigMap/default/z_Bad");

@@ -39,7 +39,10 @@ afterAll(async () => {
 /** Every Lattice object with its resourceVersion: any write would change it. */
 const snapshot = async () =>
   (await listEverything(cp.client, "app.kubernetes.io/managed-by=lattice"))
-    .map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}@${(o.metadata as { resourceVersion?: string }).resourceVersion}`)
+    .map(
+      (o) =>
+        `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}@${(o.metadata as { resourceVersion?: string }).resourceVersion}`,
+    )
     .sort();
 
 test("a bad document fails up before anything is touched, naming file, document and field", async () => {
@@ -59,9 +62,14 @@ test("a bad document fails up before anything is touched, naming file, document 
       "",
     ].join("\n"),
   );
-  const err = (await stack.up().then(() => undefined, (e: unknown) => e)) as Error | undefined;
+  const err = (await stack.up().then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as Error | undefined;
   expect(err).toBeDefined();
-  expect(err!.message).toContain('zz-broken.yaml#1: spec.resources.payment-service.direction: expected "inbound" | "outbound", got "in"');
+  expect(err!.message).toContain(
+    'zz-broken.yaml#1: spec.resources.payment-service.direction: expected "inbound" | "outbound", got "in"',
+  );
   expect(err!.message).toContain("nothing was deployed");
   expect(await snapshot()).toEqual(before);
   rmSync(path.join(dir, "zz-broken.yaml"));

@@ -21,7 +21,11 @@ let cp: ControlPlane;
 
 async function lattice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(path.join(ROOT, "bin", "lattice"), [...args, "--stack", stackName], { cwd: ROOT, env, maxBuffer: 1 << 26 });
+    const r = await exec(path.join(ROOT, "bin", "lattice"), [...args, "--stack", stackName], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 1 << 26,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -34,14 +38,24 @@ beforeAll(async () => {
   cp = await startControlPlane({ name: "pipeline", crds: ["cilium", "istio"] });
   writeFileSync(
     stackFile,
-    ["config:", `  lattice:kubeconfig: ${cp.kubeconfigPath}`, `  lattice:services: ${services}`, "  lattice:trustDomain: pipeline.test", '  lattice:awaitWorkloads: "false"', ""].join("\n"),
+    [
+      "config:",
+      `  lattice:kubeconfig: ${cp.kubeconfigPath}`,
+      `  lattice:services: ${services}`,
+      "  lattice:trustDomain: pipeline.test",
+      '  lattice:awaitWorkloads: "false"',
+      "",
+    ].join("\n"),
   );
   mkdirSync(path.join(work, "state"), { recursive: true });
   await exec(toolPath("pulumi"), ["stack", "init", stackName, "--non-interactive"], { cwd: ROOT, env });
 });
 
 afterAll(async () => {
-  await exec(toolPath("pulumi"), ["stack", "rm", stackName, "--yes", "--force", "--non-interactive"], { cwd: ROOT, env }).catch(() => undefined);
+  await exec(toolPath("pulumi"), ["stack", "rm", stackName, "--yes", "--force", "--non-interactive"], {
+    cwd: ROOT,
+    env,
+  }).catch(() => undefined);
   rmSync(stackFile, { force: true });
   rmSync(work, { recursive: true, force: true });
   await cp?.stop();
@@ -60,13 +74,17 @@ test("preview streams the engine's progress and lists the documents it would cha
 test("up applies; with --fail-on-one-sided it fails once a declaration lacks its counterpart", async () => {
   const ok = await lattice("up", "--fail-on-one-sided");
   expect(ok.code).toBe(0);
-  expect((await cp.client.list("cilium.io/v2", "CiliumNetworkPolicy", { namespace: "webapp" })).length).toBeGreaterThan(3);
+  expect((await cp.client.list("cilium.io/v2", "CiliumNetworkPolicy", { namespace: "webapp" })).length).toBeGreaterThan(
+    3,
+  );
 
   const pg = path.join(services, "postgres.yaml");
   writeFileSync(pg, readFileSync(pg, "utf8").replace(/^\s*worker: \{type: service, direction: inbound\}\n/m, ""));
   const applied = await lattice("up", "--fail-on-one-sided");
   expect(applied.code).toBe(3);
-  expect(applied.stdout).toMatch(/webapp\/worker → webapp\/postgres: webapp\/worker declares spec\.resources\.postgres/);
+  expect(applied.stdout).toMatch(
+    /webapp\/worker → webapp\/postgres: webapp\/worker declares spec\.resources\.postgres/,
+  );
   expect(applied.stderr).toMatch(/applied, but 1 one-sided agreement/);
 
   // Now the one-sided agreement is known before applying: the pipeline stops at the preview.

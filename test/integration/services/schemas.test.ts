@@ -43,10 +43,12 @@ test("the compiler's catalog covers every kind it emits, and the API server acce
 test("every service example compiles to objects the API server accepts", async () => {
   const dirs = ["webapp", "external", "shared-volume", "cross-namespace"];
   const sources = dirs.flatMap((d) =>
-    readdirSync(path.join(ROOT, "examples", d)).filter((f) => f.endsWith(".yaml")).map((f) => {
-      const file = path.join("examples", d, f);
-      return { file, text: readFileSync(path.join(ROOT, file), "utf8") };
-    }),
+    readdirSync(path.join(ROOT, "examples", d))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => {
+        const file = path.join("examples", d, f);
+        return { file, text: readFileSync(path.join(ROOT, file), "utf8") };
+      }),
   );
   const loaded = loadDocuments(sources);
   expect(loaded.errors).toEqual([]);

@@ -20,7 +20,10 @@ const stacks: Record<"web" | "api", TestStack> = {} as never;
 
 beforeAll(async () => {
   // The package as published: compiled by the build script, linked as an installed dependency.
-  execFileSync(nodePath(), [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync(nodePath(), [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   rmSync(LINK, { force: true, recursive: true });
   mkdirSync(path.dirname(LINK), { recursive: true });
   symlinkSync(ROOT, LINK, "dir");
@@ -47,7 +50,11 @@ afterAll(async () => {
 
 const allowed = async () => (await liveVerdict(cp.client, "front/web", "back/api", 8080, "teams.test")).allowed;
 const warnings = (events: { diagnosticEvent?: { severity: string; message: string } }[]) =>
-  events.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "warning").map((d) => d!.message).join("\n");
+  events
+    .map((e) => e.diagnosticEvent)
+    .filter((d) => d?.severity === "warning")
+    .map((d) => d!.message)
+    .join("\n");
 
 test("both halves declared in two stacks: traffic is allowed, nothing one-sided", async () => {
   await stacks.web.up();
@@ -66,8 +73,12 @@ test("the api team removes its inbound declaration: the path closes without the 
 
 test("the web team's next run warns that its outbound declaration is one-sided", async () => {
   const res = await stacks.web.up();
-  expect(warnings(res.events)).toMatch(/one-sided agreement: front\/web → back\/api: front\/web declares spec\.resources\.api .* but back\/api does not declare front\/web inbound/);
-  expect((await stacks.web.outputs()).oneSided).toEqual([expect.objectContaining({ from: "front/web", to: "back/api", missing: "inbound" })]);
+  expect(warnings(res.events)).toMatch(
+    /one-sided agreement: front\/web → back\/api: front\/web declares spec\.resources\.api .* but back\/api does not declare front\/web inbound/,
+  );
+  expect((await stacks.web.outputs()).oneSided).toEqual([
+    expect.objectContaining({ from: "front/web", to: "back/api", missing: "inbound" }),
+  ]);
 });
 
 test("the api team declares again, then the web team removes its half: closed again, and the api stack warns", async () => {
@@ -79,5 +90,7 @@ test("the api team declares again, then the web team removes its half: closed ag
   await stacks.web.up();
   expect(await allowed()).toBe(false);
   const res = await stacks.api.up();
-  expect(warnings(res.events)).toMatch(/one-sided agreement: front\/web → back\/api: back\/api declares spec\.resources\.web .* but front\/web does not declare it calls back\/api/);
+  expect(warnings(res.events)).toMatch(
+    /one-sided agreement: front\/web → back\/api: back\/api declares spec\.resources\.web .* but front\/web does not declare it calls back\/api/,
+  );
 });

@@ -43,12 +43,16 @@ afterAll(async () => {
   rmSync(apps, { recursive: true, force: true });
 });
 
-const latticeObjects = async () => (await listEverything(cp.client, "app.kubernetes.io/managed-by=lattice")).map(keyOf).sort();
+const latticeObjects = async () =>
+  (await listEverything(cp.client, "app.kubernetes.io/managed-by=lattice")).map(keyOf).sort();
 
 test("up creates every workload and policy object the compiler emits", async () => {
   const res = await stack.up();
   expect(res.changes.create).toBeGreaterThan(30);
-  const sources = ["api", "frontend", "postgres", "redis", "worker"].map((n) => ({ file: file(n), text: readFileSync(file(n), "utf8") }));
+  const sources = ["api", "frontend", "postgres", "redis", "worker"].map((n) => ({
+    file: file(n),
+    text: readFileSync(file(n), "utf8"),
+  }));
   const compiled = compileAll(loadDocuments(sources).docs, { trustDomain: TRUST_DOMAIN, defaultNamespace: "default" });
   if (!compiled.ok) throw new Error("examples do not compile");
   const live = new Set(await latticeObjects());
@@ -67,24 +71,31 @@ test("up creates every workload and policy object the compiler emits", async () 
   expect(res.events.some((e) => /one-sided/.test(e.diagnosticEvent?.message ?? ""))).toBe(false);
   // ...through one barrier: each policy records its own membership and the set's barrier, never
   // every record of the set (that would make the state grow with the square of the services).
-  const state = (await stack.stack.exportStack()).deployment as { resources: { type: string; urn: string; dependencies?: string[] }[] };
+  const state = (await stack.stack.exportStack()).deployment as {
+    resources: { type: string; urn: string; dependencies?: string[] }[];
+  };
   const policies = state.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lattice:Policy");
   expect(policies).toHaveLength(5);
   for (const p of policies) {
     const deps = p.dependencies ?? [];
     expect(deps).toHaveLength(2);
-    expect(deps).toEqual(expect.arrayContaining([
-      expect.stringMatching(/::pulumi-nodejs:dynamic\/lattice:Barrier::lattice-declarations$/),
-      expect.stringMatching(/lattice:Membership::webapp\/\w+-declarations$/),
-    ]));
+    expect(deps).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/::pulumi-nodejs:dynamic\/lattice:Barrier::lattice-declarations$/),
+        expect.stringMatching(/lattice:Membership::webapp\/\w+-declarations$/),
+      ]),
+    );
   }
   // Workloads start under their namespace's default deny: each waits for its own membership (the
   // baseline), not for the policies, which apply beside it.
   const workloads = state.resources.filter((r) => r.type.startsWith("kubernetes:"));
   expect(workloads.length).toBeGreaterThanOrEqual(15);
   for (const w of workloads) {
-    const component = /::(webapp\/[\w-]+?)-(?:serviceaccount|deployment|service|persistentvolumeclaim)(?:-[\w.-]+)?$/.exec(w.urn)?.[1];
-    expect(w.dependencies).toEqual([expect.stringMatching(new RegExp(`lattice:Membership::${component}-declarations$`))]);
+    const component =
+      /::(webapp\/[\w-]+?)-(?:serviceaccount|deployment|service|persistentvolumeclaim)(?:-[\w.-]+)?$/.exec(w.urn)?.[1];
+    expect(w.dependencies).toEqual([
+      expect.stringMatching(new RegExp(`lattice:Membership::${component}-declarations$`)),
+    ]);
   }
 });
 
@@ -109,36 +120,70 @@ test("removing one inbound declaration: preview names exactly the documents that
   const up = await stack.up();
   // postgres's record and policies, and worker's policy resource: its agreement check (run after
   // every record of the set is deployed) now finds worker → postgres one-sided.
-  expect(stepsOf(up.events).filter((s) => s.op === "update").map((s) => s.urn.split("::").pop()).sort()).toEqual([
-    "webapp/postgres-declarations",
-    "webapp/postgres-policy",
-    "webapp/worker-policy",
-  ]);
+  expect(
+    stepsOf(up.events)
+      .filter((s) => s.op === "update")
+      .map((s) => s.urn.split("::").pop())
+      .sort(),
+  ).toEqual(["webapp/postgres-declarations", "webapp/postgres-policy", "webapp/worker-policy"]);
   const denied = await liveVerdict(cp.client, "webapp/worker", "webapp/postgres", 5432, TRUST_DOMAIN);
   expect(denied.allowed).toBe(false);
-  expect(denied.layers.filter((l) => !l.allowed).map((l) => l.layer).sort()).toEqual(["cilium-ingress", "istio-authz"]);
+  expect(
+    denied.layers
+      .filter((l) => !l.allowed)
+      .map((l) => l.layer)
+      .sort(),
+  ).toEqual(["cilium-ingress", "istio-authz"]);
   expect((await liveVerdict(cp.client, "webapp/api", "webapp/postgres", 5432, TRUST_DOMAIN)).allowed).toBe(true);
 });
 
 test("the now one-sided declaration is reported as a warning and an output (and again on later runs)", async () => {
   const res = await stack.up();
   expect(Object.keys(res.changes)).toEqual(["same"]);
-  const warnings = res.events.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "warning").map((d) => d!.message);
-  expect(warnings.join("\n")).toMatch(/one-sided agreement: webapp\/worker → webapp\/postgres: webapp\/worker declares spec\.resources\.postgres/);
-  const services = (await stack.outputs()).services as Record<string, { oneSided: { from: string; to: string; missing: string }[] }>;
-  expect(services["webapp/worker"]!.oneSided).toEqual([expect.objectContaining({ from: "webapp/worker", to: "webapp/postgres", missing: "inbound" })]);
+  const warnings = res.events
+    .map((e) => e.diagnosticEvent)
+    .filter((d) => d?.severity === "warning")
+    .map((d) => d!.message);
+  expect(warnings.join("\n")).toMatch(
+    /one-sided agreement: webapp\/worker → webapp\/postgres: webapp\/worker declares spec\.resources\.postgres/,
+  );
+  const services = (await stack.outputs()).services as Record<
+    string,
+    { oneSided: { from: string; to: string; missing: string }[] }
+  >;
+  expect(services["webapp/worker"]!.oneSided).toEqual([
+    expect.objectContaining({ from: "webapp/worker", to: "webapp/postgres", missing: "inbound" }),
+  ]);
 });
 
 test("a policy changed by hand is detected by preview and refresh, and restored by up", async () => {
-  const ref = { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: "postgres", namespace: "webapp" };
+  const ref = {
+    apiVersion: "security.istio.io/v1",
+    kind: "AuthorizationPolicy",
+    name: "postgres",
+    namespace: "webapp",
+  };
   const original = await cp.client.get(ref);
   // Someone admits every caller by hand.
-  const byHand = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: "postgres", namespace: "webapp" }, spec: { ...(original.spec as object), rules: [{}] } };
+  const byHand = {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: "postgres", namespace: "webapp" },
+    spec: { ...(original.spec as object), rules: [{}] },
+  };
   await cp.client.apply(byHand, { fieldManager: "kubectl", force: true });
-  expect((await liveVerdict(cp.client, "webapp/frontend", "webapp/postgres", 5432, TRUST_DOMAIN)).layers.find((l) => l.layer === "istio-authz")!.allowed).toBe(true);
+  expect(
+    (await liveVerdict(cp.client, "webapp/frontend", "webapp/postgres", 5432, TRUST_DOMAIN)).layers.find(
+      (l) => l.layer === "istio-authz",
+    )!.allowed,
+  ).toBe(true);
 
   const preview = await stack.preview();
-  expect(stepsOf(preview.events).filter((s) => s.op === "update").map((s) => s.urn.split("::").pop())).toEqual(["webapp/postgres-policy"]);
+  expect(
+    stepsOf(preview.events)
+      .filter((s) => s.op === "update")
+      .map((s) => s.urn.split("::").pop()),
+  ).toEqual(["webapp/postgres-policy"]);
   const refresh = await stack.refresh();
   expect(refresh.changes).toMatchObject({ update: 1 });
 

@@ -9,7 +9,11 @@ const kubeconfig = config.requireSecret("kubeconfig");
 const value = config.require("value");
 // The changing input is a label: pulumi-kubernetes replaces a ConfigMap whose data changes (so that
 // pods roll), but updates its metadata in place.
-const labels = { "app.kubernetes.io/managed-by": "lattice", "lattice.dev/test": "foundation", "lattice.dev/value": value };
+const labels = {
+  "app.kubernetes.io/managed-by": "lattice",
+  "lattice.dev/test": "foundation",
+  "lattice.dev/value": value,
+};
 
 const provider = new k8s.Provider("target", { kubeconfig });
 

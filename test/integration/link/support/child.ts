@@ -10,23 +10,49 @@ import type { BootstrapGrant } from "../../../../agent/queue";
 import { runLattice } from "./procs";
 
 /** Write the grant's token and CA to files (mode 0600) and run `lattice agent bootstrap`. */
-export async function bootstrapChild(child: ControlPlane, grant: BootstrapGrant, dir: string, opts: { cluster?: string; wrap?: (cmd: string[]) => string[]; name?: string; url?: string } = {}) {
+export async function bootstrapChild(
+  child: ControlPlane,
+  grant: BootstrapGrant,
+  dir: string,
+  opts: { cluster?: string; wrap?: (cmd: string[]) => string[]; name?: string; url?: string } = {},
+) {
   const tokenFile = path.join(dir, `${opts.name ?? "bootstrap"}.token`);
   const caFile = path.join(dir, "cell-ca.pem");
   writeFileSync(tokenFile, grant.token, { mode: 0o600 });
   writeFileSync(caFile, grant.caBundle);
-  return runLattice(opts.name ?? "bootstrap", [
-    "agent", "bootstrap", "--kubeconfig", child.kubeconfigPath, "--cluster", opts.cluster ?? grant.cluster,
-    "--url", opts.url ?? grant.bootstrapUrl!, "--ca-file", caFile, "--token-file", tokenFile,
-  ], dir, opts.wrap);
+  return runLattice(
+    opts.name ?? "bootstrap",
+    [
+      "agent",
+      "bootstrap",
+      "--kubeconfig",
+      child.kubeconfigPath,
+      "--cluster",
+      opts.cluster ?? grant.cluster,
+      "--url",
+      opts.url ?? grant.bootstrapUrl!,
+      "--ca-file",
+      caFile,
+      "--token-file",
+      tokenFile,
+    ],
+    dir,
+    opts.wrap,
+  );
 }
 
 /** A kubeconfig (written to dir) for the agent's ServiceAccount in the child. */
 export async function agentKubeconfig(child: ControlPlane, dir: string): Promise<string> {
-  const tr = await child.client.request<{ status: { token: string } }>("POST",
+  const tr = await child.client.request<{ status: { token: string } }>(
+    "POST",
     `/api/v1/namespaces/${AGENT_NAMESPACE}/serviceaccounts/${AGENT_NAME}/token`,
-    { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+    { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } },
+  );
   const file = path.join(dir, "agent.kubeconfig");
-  writeFileSync(file, renderKubeconfig("child-as-agent", { server: child.server, ca: child.ca.cert, token: tr.status.token }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    renderKubeconfig("child-as-agent", { server: child.server, ca: child.ca.cert, token: tr.status.token }),
+    { mode: 0o600 },
+  );
   return file;
 }

@@ -56,7 +56,12 @@ export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
     if (!exitHook) {
       exitHook = true;
       process.on("exit", () => {
-        for (const n of live) try { ip(["netns", "del", n]); } catch { /* gone */ }
+        for (const n of live)
+          try {
+            ip(["netns", "del", n]);
+          } catch {
+            /* gone */
+          }
       });
     }
     ip(["link", "add", vh, "type", "veth", "peer", "name", vc]);
@@ -67,15 +72,26 @@ export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
     ip(["-n", name, "link", "set", vc, "up"]);
     ip(["-n", name, "link", "set", "lo", "up"]);
   } catch (e) {
-    try { ip(["netns", "del", name]); } catch { /* never made */ }
-    try { ip(["link", "del", vh]); } catch { /* never made */ }
+    try {
+      ip(["netns", "del", name]);
+    } catch {
+      /* never made */
+    }
+    try {
+      ip(["link", "del", vh]);
+    } catch {
+      /* never made */
+    }
     live.delete(name);
     return loopback((e as Error).message.split("\n")[0] ?? "ip netns failed");
   }
   const procs: Proc[] = [];
   const servers: net.Server[] = [];
   return {
-    mode: "netns", name, hostIp, childIp,
+    mode: "netns",
+    name,
+    hostIp,
+    childIp,
     wrap: (cmd) => [IP, "netns", "exec", name, ...cmd],
     async forward(port) {
       const sock = path.join(dir, `api-${port}.sock`);
@@ -87,9 +103,15 @@ export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
       });
       await new Promise<void>((r) => root.listen(sock, r));
       servers.push(root);
-      const code = `const net=require("net");net.createServer(c=>{const u=net.connect(${JSON.stringify(sock)});c.pipe(u).pipe(c);` +
+      const code =
+        `const net=require("net");net.createServer(c=>{const u=net.connect(${JSON.stringify(sock)});c.pipe(u).pipe(c);` +
         `c.on("error",()=>u.destroy());u.on("error",()=>c.destroy())}).listen(${port},"127.0.0.1",()=>console.log("forwarding"))`;
-      const p = startProcess(`forward-${port}`, IP, ["netns", "exec", name, nodePath(), "-e", code], path.join(dir, `forward-${port}.log`));
+      const p = startProcess(
+        `forward-${port}`,
+        IP,
+        ["netns", "exec", name, nodePath(), "-e", code],
+        path.join(dir, `forward-${port}.log`),
+      );
       procs.push(p);
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
@@ -102,7 +124,11 @@ export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
     async destroy() {
       for (const p of procs) await p.stop();
       for (const s of servers) await new Promise((r) => s.close(r));
-      try { ip(["netns", "del", name]); } catch { /* gone */ }
+      try {
+        ip(["netns", "del", name]);
+      } catch {
+        /* gone */
+      }
       live.delete(name);
     },
   };
@@ -110,7 +136,9 @@ export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
 
 function loopback(reason: string): ChildNetwork {
   return {
-    mode: "loopback", fallbackReason: reason, hostIp: "127.0.0.1",
+    mode: "loopback",
+    fallbackReason: reason,
+    hostIp: "127.0.0.1",
     wrap: (cmd) => cmd,
     async forward() {},
     async destroy() {},
@@ -119,7 +147,11 @@ function loopback(reason: string): ChildNetwork {
 
 /** TCP listeners inside the namespace, as "address:port". */
 export function listenersIn(name: string): string[] {
-  return ip(["netns", "exec", name, "ss", "-ltnH"]).trim().split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/)[3] ?? "");
+  return ip(["netns", "exec", name, "ss", "-ltnH"])
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.trim().split(/\s+/)[3] ?? "");
 }
 
 /** Decide once per test file (the name must be known before the tests are defined). */

@@ -42,13 +42,21 @@ export function readLines(file: string): LogLine[] {
 }
 
 /** Start `lattice <args>` (wrapped, e.g. in `ip netns exec`), logging to dir/<name>.log. */
-export function startLattice(name: string, args: string[], dir: string, wrap: (cmd: string[]) => string[] = (c) => c, env?: NodeJS.ProcessEnv): LatticeProc {
+export function startLattice(
+  name: string,
+  args: string[],
+  dir: string,
+  wrap: (cmd: string[]) => string[] = (c) => c,
+  env?: NodeJS.ProcessEnv,
+): LatticeProc {
   const log = path.join(dir, `${name}.log`);
   const [bin, ...rest] = wrap([LATTICE, ...args]);
   const proc = startProcess(name, bin!, rest, log, env ? { ...process.env, ...env } : undefined);
   const lines = () => readLines(log);
   return {
-    proc, log, lines,
+    proc,
+    log,
+    lines,
     raw: () => {
       try {
         return readFileSync(log, "utf8");
@@ -80,18 +88,46 @@ export interface CellReady {
 }
 
 /** Start a cell for `parent` listening on `host` (ports picked by the kernel) and wait until ready. */
-export async function startCell(parent: ControlPlane, dir: string, opts: { host: string; name?: string; args?: string[] }): Promise<LatticeProc & { ready: CellReady }> {
-  const p = startLattice(opts.name ?? "cell", [
-    "cell", "--kubeconfig", parent.kubeconfigPath, "--listen", `${opts.host}:0`, "--bootstrap-listen", `${opts.host}:0`,
-    "--advertise", opts.host, "--heartbeat-interval", "1s", "--status-refresh", "2s", "--lease-renew", "2s", "--status-qps", "200",
-    ...(opts.args ?? []),
-  ], dir);
+export async function startCell(
+  parent: ControlPlane,
+  dir: string,
+  opts: { host: string; name?: string; args?: string[] },
+): Promise<LatticeProc & { ready: CellReady }> {
+  const p = startLattice(
+    opts.name ?? "cell",
+    [
+      "cell",
+      "--kubeconfig",
+      parent.kubeconfigPath,
+      "--listen",
+      `${opts.host}:0`,
+      "--bootstrap-listen",
+      `${opts.host}:0`,
+      "--advertise",
+      opts.host,
+      "--heartbeat-interval",
+      "1s",
+      "--status-refresh",
+      "2s",
+      "--lease-renew",
+      "2s",
+      "--status-qps",
+      "200",
+      ...(opts.args ?? []),
+    ],
+    dir,
+  );
   const ready = (await p.waitFor((l) => l.msg === "cell ready", "cell ready", 60_000)) as unknown as CellReady;
   return { ...p, ready };
 }
 
 /** Run `lattice <args>` to completion; its exit code and log lines. */
-export async function runLattice(name: string, args: string[], dir: string, wrap?: (cmd: string[]) => string[]): Promise<{ code: number | string; lines: LogLine[]; raw: string }> {
+export async function runLattice(
+  name: string,
+  args: string[],
+  dir: string,
+  wrap?: (cmd: string[]) => string[],
+): Promise<{ code: number | string; lines: LogLine[]; raw: string }> {
   const p = startLattice(name, args, dir, wrap);
   const code = await p.proc.exited;
   return { code, lines: p.lines(), raw: p.raw() };
