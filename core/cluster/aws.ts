@@ -12,7 +12,7 @@ import {
 } from "../k8s/builders";
 import type { AwsConfig } from "../spec";
 import { metaOf, type ClusterContext } from "./context";
-import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra";
+import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra-plan";
 import { CREDENTIALS_SOURCE_ANNOTATION, credentialsSource, names } from "./names";
 
 /** The instance profiles `clusterawsadm bootstrap iam create-cloudformation-stack` creates. */

@@ -5,7 +5,7 @@
 import { dockerCluster, dockerMachineTemplate, type DockerMachineSpec } from "../k8s/builders";
 import type { DockerConfig } from "../spec";
 import { metaOf, type ClusterContext } from "./context";
-import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra";
+import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra-plan";
 import { names } from "./names";
 
 /** The certificate names in CAPD's KubeadmControlPlane templates (the API is reached through the host). */

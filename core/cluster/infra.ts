@@ -1,59 +1,14 @@
-// The seam between the infrastructure providers (docker.ts, proxmox.ts, aws.ts, openstack.ts) and
-// the bootstrap providers (kubeadm.ts, rke2.ts): each infrastructure module returns an InfraPlan —
-// its objects, its machine templates and what its nodes need from the bootstrap config — and the
-// bootstrap module turns that into a control plane and worker configs. Adding a provider is one
-// module and one case below; the `never` check makes a missing case a type error.
-import type { BootstrapFile, KubeadmArg, Rke2RegistrationMethod } from "../k8s/builders";
-import type { KubeObject } from "../k8s/object";
+// The seam between the infrastructure providers and the bootstrap providers: picks the cluster's
+// infrastructure provider, whose module returns an InfraPlan (./infra-plan.ts). Adding a provider is
+// one module and one case below; the `never` check makes a missing case a type error.
 import type { ProviderSpec } from "../spec";
 import { awsInfra } from "./aws";
 import type { ClusterContext } from "./context";
 import { dockerInfra } from "./docker";
 import { unhandled } from "./errors";
+import type { InfraPlan } from "./infra-plan";
 import { openStackInfra } from "./openstack";
 import { proxmoxInfra } from "./proxmox";
-
-/** What nodes of this infrastructure need from their bootstrap config. */
-export interface NodeSetup {
-  /** kubelet flags on every node (provider-id …), in the bootstrap's own form. */
-  readonly kubeletArgs: readonly KubeadmArg[];
-  /** kubeadm's nodeRegistration.name (a cloud-init template), when the provider needs one. */
-  readonly nodeName?: string;
-  /** Extra names on the API server's certificate. */
-  readonly apiServerSANs: readonly string[];
-  /** Control-plane-only files and commands (kube-vip on Proxmox). */
-  readonly controlPlaneFiles: readonly BootstrapFile[];
-  readonly controlPlanePreCommands: readonly string[];
-  readonly controlPlanePostCommands: readonly string[];
-  /** SSH keys for root on every node (Proxmox; the clouds inject keys by name instead). */
-  readonly sshAuthorizedKeys: readonly string[];
-  /** How RKE2 nodes find a server to register with. */
-  readonly rke2Registration: Rke2RegistrationMethod;
-}
-
-/** One infrastructure provider's part of a cluster. */
-export interface InfraPlan {
-  /** DockerCluster / ProxmoxCluster / AWSCluster / OpenStackCluster (Cluster.spec.infrastructureRef). */
-  readonly infraCluster: KubeObject;
-  /** Further objects (AWSClusterStaticIdentity). */
-  readonly extra: readonly KubeObject[];
-  /** The control plane's machine template. */
-  readonly controlPlaneTemplate: KubeObject;
-  /** One machine template per worker pool, in ctx.pools order. */
-  readonly workerTemplates: readonly KubeObject[];
-  readonly node: NodeSetup;
-}
-
-/** A NodeSetup with nothing in it, for providers to spread over. */
-export const EMPTY_NODE_SETUP: NodeSetup = {
-  kubeletArgs: [],
-  apiServerSANs: [],
-  controlPlaneFiles: [],
-  controlPlanePreCommands: [],
-  controlPlanePostCommands: [],
-  sshAuthorizedKeys: [],
-  rke2Registration: "internal-first",
-};
 
 /** The plan of the cluster's one infrastructure provider. */
 export function infraFor(ctx: ClusterContext, provider: ProviderSpec): InfraPlan {

@@ -12,7 +12,7 @@ import {
 import type { KubeObject } from "../k8s/object";
 import type { WorkerPool } from "../spec";
 import { metaOf, type ClusterContext } from "./context";
-import type { InfraPlan, NodeSetup } from "./infra";
+import type { InfraPlan, NodeSetup } from "./infra-plan";
 import { linkCommand, linkFiles } from "./link";
 import { names } from "./names";
 import { poolNodeLabels } from "./pools";

@@ -10,7 +10,7 @@ import {
 } from "../k8s/builders";
 import type { OpenStackConfig } from "../spec";
 import { metaOf, type ClusterContext } from "./context";
-import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra";
+import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra-plan";
 import { CREDENTIALS_SOURCE_ANNOTATION, credentialsSource, names } from "./names";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

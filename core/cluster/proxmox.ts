@@ -12,7 +12,7 @@ import {
 import type { ProxmoxConfig } from "../spec";
 import { parseIp } from "../spec/net";
 import { metaOf, type ClusterContext } from "./context";
-import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra";
+import { EMPTY_NODE_SETUP, type InfraPlan } from "./infra-plan";
 import { kubeVip } from "./kube-vip";
 import { names } from "./names";
 

@@ -11,7 +11,7 @@ import {
 } from "../k8s/builders";
 import type { WorkerPool } from "../spec";
 import { metaOf, type ClusterContext } from "./context";
-import type { InfraPlan, NodeSetup } from "./infra";
+import type { InfraPlan, NodeSetup } from "./infra-plan";
 import type { BootstrapPlan } from "./kubeadm";
 import { linkCommand, linkFiles } from "./link";
 import { names } from "./names";

@@ -2,11 +2,17 @@
 // declarations (read once), and the sub-objects shared between services of one compile. Compiled
 // objects share these immutable sub-objects instead of copying them (10,000 services name each other
 // 100,000 times); callers must treat compiled objects as read-only.
-import type { ContainerPort, LabelSelector, NamespacedMeta, ServicePortSpec } from "../k8s/builders";
+import type {
+  AuthorizationRule,
+  CiliumPortRule,
+  ContainerPort,
+  LabelSelector,
+  NamespacedMeta,
+  ServicePortSpec,
+} from "../k8s/builders";
 import type { StringMap } from "../k8s/object";
 import type { LatticeService } from "../spec";
 import { declaredBy, type Declared, type PeerRef, type ResolvedPeers } from "./declared";
-import type { PortRules } from "./service-policy";
 import {
   CILIUM_NAMESPACE_LABEL,
   LABELS,
@@ -16,6 +22,13 @@ import {
   serviceAccountName,
   serviceSelector,
 } from "./identity";
+
+/** What a callee's policies say about its ports: the Cilium ingress ports and the Istio `to`
+ * (computed by service-policy.ts, cached on the PortSet). */
+export interface PortRules {
+  readonly toPorts: CiliumPortRule[];
+  readonly to: AuthorizationRule["to"];
+}
 
 /** A service's ports in every form its objects use: one object per distinct `spec.service.ports`
  * in a compile (most services of a set declare the same few). */

@@ -29,22 +29,15 @@ import {
   type CiliumIngressRule,
   type CiliumPortRule,
   type CiliumRule,
-  type AuthorizationRule,
   type ServicePortSpec,
 } from "../k8s/builders";
 import type { KubeObject } from "../k8s/object";
-import type { PortSet, ServiceContext } from "./context";
+import type { PortRules, PortSet, ServiceContext } from "./context";
 
 const SERVICE_POLICY_DESCRIPTION = "Lattice: this service's own half of its agreements";
 
 /** The HBONE port on which ztunnel delivers in-mesh traffic to a destination pod. */
 export const HBONE_PORT = 15008;
-
-/** What a callee's policies say about its ports: the Cilium ingress ports and the Istio `to`. */
-export interface PortRules {
-  readonly toPorts: CiliumPortRule[];
-  readonly to: AuthorizationRule["to"];
-}
 
 /** The port rules of a service's ports: computed once per distinct port set in a compile. */
 function portRulesOf(set: PortSet): PortRules {
