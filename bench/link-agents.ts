@@ -11,8 +11,8 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CertificateAuthority } from "../agent/pki/ca";
 import { generateKeyPair, privateKeyPem } from "../agent/pki/crypto";
-import { MemoryJournal } from "../agent/agent/journal";
-import { LinkAgent, type AgentHost } from "../agent/agent/link";
+import { MemoryJournal } from "../agent/child/journal";
+import { LinkAgent, type AgentHost } from "../agent/child/link";
 import { jsonLogger } from "../agent/log";
 import { BUCKET_COUNT, bucketOf } from "./link-histogram";
 

@@ -41,7 +41,7 @@ export const cellLeaseName = (instance: string): string => `lattice-cell-${insta
 export interface AgentCommandSpec {
   /** The cluster whose agent executes the command. Immutable. */
   cluster: string;
-  /** Server-side apply of these objects in the child (bounded; see agent/agent/policy.ts). */
+  /** Server-side apply of these objects in the child (bounded; see agent/child/policy.ts). */
   apply?: { objects: KubeObject[] };
   /**
    * Create-if-absent of these objects in the child (a pivot). Secrets are referenced, not inlined:

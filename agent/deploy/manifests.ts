@@ -1,6 +1,6 @@
 // Everything a new cluster applies to run its agent, as returned by the bootstrap endpoint: the
 // namespaces, the least-privilege RBAC and the Deployment. The identity Secret is not here: its key
-// is made on the node and never leaves it (agent/agent/bootstrap.ts adds the Secret locally).
+// is made on the node and never leaves it (agent/child/bootstrap.ts adds the Secret locally).
 import type { KubeObject } from "../../core/k8s/object";
 import { renderAgentDeployment } from "./deployment";
 import { renderAgentRbac } from "./rbac";

@@ -5,7 +5,7 @@
 // No delete verb anywhere, no wildcard group, nothing on workloads, RBAC or cluster-scoped writes.
 import type { KubeObject } from "../../core/k8s/object";
 import { AGENT_NAME, IDENTITY_SECRET_NAME, JOURNAL_CONFIGMAP_NAME, KEY_SECRET_NAME } from "../api/child";
-import { CAPI_API_GROUPS } from "../agent/policy";
+import { CAPI_API_GROUPS } from "../child/policy";
 
 /** One RBAC rule. */
 export interface PolicyRule {

@@ -4,11 +4,11 @@
 import { readFileSync } from "node:fs";
 import { parseFlags, CliError } from "../args";
 import { AGENT_NAMESPACE } from "../../agent/api/child";
-import { BootstrapRefused, installAgent, redeemBootstrapToken } from "../../agent/agent/bootstrap";
-import { KubeAgentHost } from "../../agent/agent/host";
-import { loadIdentity } from "../../agent/agent/identity";
-import { ConfigMapJournal, MemoryJournal } from "../../agent/agent/journal";
-import { LinkAgent } from "../../agent/agent/link";
+import { BootstrapRefused, installAgent, redeemBootstrapToken } from "../../agent/child/bootstrap";
+import { KubeAgentHost } from "../../agent/child/host";
+import { loadIdentity } from "../../agent/child/identity";
+import { ConfigMapJournal, MemoryJournal } from "../../agent/child/journal";
+import { LinkAgent } from "../../agent/child/link";
 import { isLevel, jsonLogger, type Level } from "../../agent/log";
 import { kubeFrom, parseDuration, parseHostPort, untilSignal } from "../../agent/runtime";
 

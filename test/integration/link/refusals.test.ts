@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { startControlPlane, stopAll, type ControlPlane } from "../../harness/controlplane";
-import { BootstrapRefused, redeemBootstrapToken, type Redeemed } from "../../../agent/agent/bootstrap";
+import { BootstrapRefused, redeemBootstrapToken, type Redeemed } from "../../../agent/child/bootstrap";
 import { CertificateAuthority } from "../../../agent/pki/ca";
 import { generateKeyPair, privateKeyPem } from "../../../agent/pki/crypto";
 import { CELL_SERVER_NAME } from "../../../agent/protocol/identity";

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startControlPlane, stopAll, type ControlPlane } from "../../harness/controlplane";
 import { freePorts } from "../../harness/processes";
-import { BootstrapRefused, redeemBootstrapToken } from "../../../agent/agent/bootstrap";
+import { BootstrapRefused, redeemBootstrapToken } from "../../../agent/child/bootstrap";
 import { getCommand } from "../../../agent/api/commands";
 import {
   enqueueCommand,
