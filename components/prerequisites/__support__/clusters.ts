@@ -63,6 +63,7 @@ export async function mockCluster(
       void new LatticeCluster(
         name,
         {
+          clusterName: doc.metadata.name,
           namespace: doc.metadata.namespace ?? "clusters",
           parent: { kubeconfig: SECRETS.parentKubeconfig },
           spec: doc.spec,
