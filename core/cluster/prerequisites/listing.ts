@@ -11,7 +11,7 @@ export function renderPrerequisiteListing(docs: readonly LatticeCluster[], opts:
     if (!plan) continue;
     const namespace = doc.metadata.namespace ?? opts.namespace;
     out.push(`# LatticeCluster ${namespace}/${doc.metadata.name} (${plan.provider}): spec.prerequisites is create, so`);
-    out.push(`# Lattice creates these first, and deletes them after the cluster:`);
+    out.push(`# Lattice creates these first (lookups are only read), and deletes them after the cluster:`);
     const width = Math.max(...plan.steps.map((s) => (s.kind === "lookup" ? "lookup " : "").length + s.type.length));
     const keyWidth = Math.max(...plan.steps.map((s) => s.key.length));
     for (const s of plan.steps) {
