@@ -46,7 +46,9 @@ function plainSettings(args: ClusterPrerequisiteArgs): unknown {
   return {
     ...(aws ? { aws: withoutProvider(aws) } : {}),
     ...(openstack ? { openstack: withoutProvider(openstack) } : {}),
-    ...(proxmox ? { proxmox: { ...proxmox, ssh: (({ privateKey: _key, ...ssh }) => ssh)(proxmox.ssh) } } : {}),
+    ...(proxmox
+      ? { proxmox: { ...proxmox, ssh: proxmox.ssh ? (({ privateKey: _key, ...ssh }) => ssh)(proxmox.ssh) : undefined } }
+      : {}),
   };
 }
 
@@ -71,6 +73,8 @@ export function clusterPrerequisites(
   }
   const checked = validatePrerequisiteSettings(plainSettings(args ?? {}), { file: who, doc: 1 });
   if (!checked.ok) throw new LatticeSpecError(checked.errors, who);
+  if (args?.proxmox && !args.proxmox.ssh?.privateKey)
+    fail("prerequisites.proxmox.ssh.privateKey", "missing: the SSH private key for the host (a Pulumi secret)");
   for (const other of Object.keys(args ?? {}))
     if (other !== provider)
       fail(`prerequisites.${other}`, `the cluster's provider is ${provider}: give prerequisites.${provider} instead`);
