@@ -5,12 +5,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { clusterDocument } from "../../../components/cluster";
 import { clusterPrerequisites } from "../../../components/prerequisites";
+import { validateDocument, type LatticeCluster } from "../../../core/spec";
 
 const config = new pulumi.Config();
 const example = parse(readFileSync(path.join(__dirname, "../../../examples/prerequisites/proxmox.yaml"), "utf8"));
-const doc = clusterDocument("lab", { clusterName: example.metadata.name, spec: example.spec });
+const validated = validateDocument(example, { file: "examples/prerequisites/proxmox.yaml", doc: 1 }, "LatticeCluster");
+if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
+const doc: LatticeCluster = validated.value;
 
 class Host extends pulumi.ComponentResource {
   constructor() {
