@@ -36,3 +36,17 @@ export type { RawDocument, YamlLimits } from "./yaml";
 export { loadDocuments } from "./load";
 export type { Loaded, YamlSource } from "./load";
 export { renderJsonSchemas } from "./json-schema";
+export {
+  PREREQUISITE_MODES,
+  PREREQUISITE_RUNNERS,
+  sshPublicKey,
+  validatePrerequisiteSettings,
+} from "./cluster-prerequisites";
+export type {
+  AwsPrerequisiteSettings,
+  ClusterPrerequisiteSettings,
+  OpenStackPrerequisiteSettings,
+  PrerequisiteMode,
+  PrerequisiteRunner,
+  ProxmoxPrerequisiteSettings,
+} from "./cluster-prerequisites";
