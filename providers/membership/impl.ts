@@ -108,8 +108,15 @@ async function guardWorkloads(m: MembershipInputs): Promise<void> {
 
 export async function create(inputs: MembershipInputs): Promise<pulumi.dynamic.CreateResult<MembershipInputs>> {
   await guardWorkloads(inputs);
-  const b = await objectSet.create(baselineSet(inputs)); // the namespace first: the record lives in it
-  const r = await objectSet.create(recordSet(inputs));
+  // The namespace first: the record lives in it.
+  const b = await objectSet.within(
+    () => objectSet.create(baselineSet(inputs)),
+    (set) => ({ ...inputs, baseline: set.objects, record: {}, uids: set.uids ?? {} }),
+  );
+  const r = await objectSet.within(
+    () => objectSet.create(recordSet(inputs)),
+    (set) => ({ ...inputs, record: set.objects, uids: { ...b.outs?.uids, ...set.uids } }),
+  );
   return { id: r.id, outs: { ...inputs, uids: { ...b.outs?.uids, ...r.outs?.uids } } };
 }
 
@@ -125,8 +132,14 @@ export async function update(
   news: MembershipInputs,
 ): Promise<pulumi.dynamic.UpdateResult<MembershipInputs>> {
   await guardWorkloads(news);
-  const b = await objectSet.update(id, baselineSet(olds), baselineSet(news));
-  const r = await objectSet.update(id, recordSet(olds), recordSet(news));
+  const b = await objectSet.within(
+    () => objectSet.update(id, baselineSet(olds), baselineSet(news)),
+    (set) => ({ ...news, baseline: set.objects, record: olds.record, uids: { ...olds.uids, ...set.uids } }),
+  );
+  const r = await objectSet.within(
+    () => objectSet.update(id, recordSet(olds), recordSet(news)),
+    (set) => ({ ...news, record: set.objects, uids: { ...olds.uids, ...b.outs?.uids, ...set.uids } }),
+  );
   return { outs: { ...news, uids: { ...b.outs?.uids, ...r.outs?.uids } } };
 }
 

@@ -75,6 +75,21 @@ export class PartialApplyError<P = ObjectSetInputs> extends Error {
   }
 }
 
+/**
+ * Run an object-set step of a provider whose state wraps object sets (membership, policy): a
+ * partial apply is re-thrown with the provider's own state, `wrap` saying where the set's
+ * objects and UIDs go, so Pulumi records that provider's state, not a bare object set.
+ */
+export async function within<T, P>(step: () => Promise<T>, wrap: (set: ObjectSetInputs) => P): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof PartialApplyError)
+      throw new PartialApplyError<P>(e.id, wrap(e.properties as ObjectSetInputs), e.reasons);
+    throw e;
+  }
+}
+
 function describe(key: string, e: unknown): string {
   if (e instanceof OwnershipError) return e.message;
   const err = e as { message?: string; causes?: { field?: string; message?: string }[] };
@@ -197,6 +212,8 @@ export async function create(inputs: ObjectSetInputs): Promise<pulumi.dynamic.Cr
   const id = randomUUID();
   const result = await withClient(inputs.kubeconfig, (c) => applyKeys(c, inputs, Object.keys(inputs.objects)));
   if (result.error) {
+    // Nothing applied (a refusal, or the first object failed): no resource to record, just the error.
+    if (result.applied.length === 0) throw new Error(result.error);
     const partial = Object.fromEntries(result.applied.map((k) => [k, inputs.objects[k]!]));
     throw new PartialApplyError(id, { ...inputs, objects: partial, uids: result.uids }, [
       `applied ${result.applied.length} of ${Object.keys(inputs.objects).length} objects; ${result.error}`,

@@ -50,7 +50,10 @@ export async function diff(id: string, olds: PolicyState, news: PolicyInputs): P
 }
 
 export async function create(inputs: PolicyInputs): Promise<pulumi.dynamic.CreateResult<PolicyState>> {
-  const res = await objectSet.create(inputs);
+  const res = await objectSet.within(
+    () => objectSet.create(inputs),
+    (set) => ({ ...inputs, ...set, oneSided: [], unreadableRecords: [] }),
+  );
   return {
     id: res.id,
     outs: { ...inputs, uids: res.outs?.uids ?? {}, ...(await checkAgreements(inputs.kubeconfig, inputs.self)) },
@@ -67,7 +70,10 @@ export async function update(
   olds: PolicyState,
   news: PolicyInputs,
 ): Promise<pulumi.dynamic.UpdateResult<PolicyState>> {
-  const res = await objectSet.update(id, olds, news);
+  const res = await objectSet.within(
+    () => objectSet.update(id, olds, news),
+    (set) => ({ ...olds, ...news, ...set }),
+  );
   return { outs: { ...news, ...res.outs, ...(await checkAgreements(news.kubeconfig, news.self)) } };
 }
 

@@ -242,7 +242,7 @@ describe("ownership", () => {
       /ConfigMap\/default\/by-hand already exists and Lattice did not create it \(managed by kubectl-client-side-apply\)/,
     );
     expect(err!.message).toContain('metadata.annotations["lattice.dev/adopt"]: "true"');
-    expect(Object.keys(err!.properties!.objects)).toEqual([]); // nothing half-applied
+    expect(err!.properties).toBeUndefined(); // nothing applied: no half-made resource to record
     expect(await exists("beside-it")).toBe(false);
     expect((await cp.client.get(cmRef("by-hand"))).data).toEqual({ theirs: "1" });
 
