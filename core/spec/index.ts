@@ -1,5 +1,5 @@
 // The Lattice spec: the three document kinds, their one parser and validator, and their errors.
-export { LATTICE_API_VERSION } from "./fields";
+export { ADOPT_ANNOTATION, adoptsExisting, LATTICE_API_VERSION } from "./fields";
 export { describeValue, formatPath, formatSource, formatSpecError, sortSpecErrors } from "./errors";
 export type { SourceRef, SpecError } from "./errors";
 export { mountSourceKey } from "./service";
