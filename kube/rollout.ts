@@ -20,7 +20,8 @@ export class RolloutError extends Error {
       ? podProblemFix(state.problem, namespace!)
       : `kubectl -n ${namespace} describe deployment ${state.ref.split("/")[1]}`;
     super(
-      `${subject}: ${timedOut ? `not ready after ${timeoutSeconds} s` : "rollout failed"} (${explainRollout(state)})\n  fix: ${fix}`,
+      `${subject}: ${timedOut ? `not ready after ${timeoutSeconds} s` : "rollout failed"} ` +
+        `(${explainRollout(state)})\n  fix: ${fix}`,
     );
     this.name = "RolloutError";
   }

@@ -91,7 +91,10 @@ describe("readRollout on recorded rollouts", () => {
   it("names the controller's verdict and the pod behind it when the progress deadline passed", () => {
     const states = recorded("progress-deadline.json");
     expect(explainRollout(read(states[states.length - 1]!))).toMatch(
-      /^0\/3 ready; ProgressDeadlineExceeded: ReplicaSet "api-85454dd74" has timed out progressing\.; pod api-85454dd74-\w+ \(container main\): ImagePullBackOff/,
+      new RegExp(
+        '^0/3 ready; ProgressDeadlineExceeded: ReplicaSet "api-85454dd74" has timed out progressing\\.; ' +
+          "pod api-85454dd74-\\w+ \\(container main\\): ImagePullBackOff",
+      ),
     );
   });
 
