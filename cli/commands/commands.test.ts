@@ -1,7 +1,7 @@
 // render, graph and explain, run in-process against the examples (exit codes, what goes to stdout
 // and stderr), plus one run of the real bin/lattice.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -80,6 +80,7 @@ describe("lattice render", () => {
       const r = await capture(render, ["-f", join(dir, "bad.yaml")]);
       expect([bad, r.code, r.err]).toEqual([bad, 1, expect.stringContaining(message!)]);
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("usage errors", async () => {
