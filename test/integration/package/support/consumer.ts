@@ -2,8 +2,8 @@
 // by npm (or cloned by npm from git), the program of test/programs/package, a package.json naming
 // the SDK versions this repository pins, and `npm install` against the npm registry through the
 // shared npm cache. Every step is timed (the test's cost is part of `make test`).
-import { execFile } from "node:child_process";
-import { cpSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { NODE_BIN_DIR, ROOT } from "../../../harness/tools";
@@ -44,9 +44,24 @@ export async function npm(args: string[], cwd: string): Promise<string> {
   }
 }
 
-/** `npm pack` of the repository into `dest`: the tarball's path and the files npm put in it. */
+/**
+ * `npm pack` of the repository's working tree into `dest`: the tarball's path and the files npm put
+ * in it. It packs a copy (the files git tracks or would track, node_modules linked), so its
+ * `prepare` builds dist/ there, never in the repository, where other tests use dist/.
+ */
 export async function pack(dest: string): Promise<{ tarball: string; files: string[] }> {
-  const out = await npm(["pack", "--json", "--pack-destination", dest], ROOT);
+  const src = path.join(dest, "src");
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  for (const f of listed.split("\0")) {
+    if (!f || f === "node_modules" || !existsSync(path.join(ROOT, f))) continue; // deleted, not yet committed
+    mkdirSync(path.dirname(path.join(src, f)), { recursive: true });
+    copyFileSync(path.join(ROOT, f), path.join(src, f));
+  }
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(src, "node_modules"), "dir");
+  const out = await npm(["pack", "--json", "--pack-destination", dest], src);
   // `prepare` (the build) prints before the JSON; the JSON is the last top-level array.
   const json = JSON.parse(out.slice(out.lastIndexOf("\n[") + 1)) as { filename: string; files: { path: string }[] }[];
   const [result] = json;
