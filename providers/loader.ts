@@ -26,7 +26,7 @@ const PROVIDER_KEY = "__provider";
  * The implementation's diff, reporting a change also when the stored shell differs from the
  * current one. Refresh and destroy run the shell stored in a resource's outputs, and a step without
  * changes keeps the old outputs; so without this, a stack deployed with an older shell (such as the
- * absolute-path shell before 0.1.0) would keep it. The update this causes re-applies the same
+ * first one, which stored absolute paths) would keep it. The update this causes re-applies the same
  * objects and stores the current shell: one `up` migrates a stack.
  */
 export function migratingDiff(diff: ProviderImplementation["diff"]): ProviderImplementation["diff"] {
