@@ -53,7 +53,7 @@ test("the serialized shell holds no absolute path and stays small", async () => 
   const text = await serialized(shellProvider(BARRIER));
   expect(text).not.toContain(ROOT);
   expect(text).not.toContain(os.tmpdir());
-  // Stored twice per resource; the absolute-path shell it replaces was ~2.6 KB.
+  // Stored twice per resource; the absolute-path shell it replaces was ~2.4 KB plus the path.
   expect(text.length).toBeLessThan(2200);
 });
 
