@@ -113,10 +113,18 @@ export async function create(inputs: MembershipInputs): Promise<pulumi.dynamic.C
     () => objectSet.create(baselineSet(inputs)),
     (set) => ({ ...inputs, baseline: set.objects, record: {}, uids: set.uids ?? {} }),
   );
-  const r = await objectSet.within(
-    () => objectSet.create(recordSet(inputs)),
-    (set) => ({ ...inputs, record: set.objects, uids: { ...b.outs?.uids, ...set.uids } }),
-  );
+  // The baseline is applied: a record that fails now (refused, say) leaves a half-made membership
+  // in the state, so the baseline is never orphaned.
+  const r = await objectSet
+    .within(
+      () => objectSet.create(recordSet(inputs)),
+      (set) => ({ ...inputs, record: set.objects, uids: { ...b.outs?.uids, ...set.uids } }),
+    )
+    .catch((e: unknown) => {
+      if (e instanceof objectSet.PartialApplyError) throw e;
+      const state = { ...inputs, record: {}, uids: b.outs?.uids ?? {} };
+      throw new objectSet.PartialApplyError<MembershipInputs>(b.id, state, [(e as Error).message ?? String(e)]);
+    });
   return { id: r.id, outs: { ...inputs, uids: { ...b.outs?.uids, ...r.outs?.uids } } };
 }
 

@@ -336,6 +336,32 @@ describe("ownership", () => {
     await membership.delete("m", m);
   });
 
+  test("a record refused after the baseline was applied leaves a half-made membership, so nothing is orphaned", async () => {
+    // Someone else's namespace (joined) holding someone else's ConfigMap under the record's name.
+    await cp.client.apply(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "half-made", labels: { team: "x" } } },
+      { fieldManager: "kubectl-create", force: false },
+    );
+    await cp.client.apply(
+      {
+        ...cm("lattice.service.api", {}, { theirs: "1" }, "half-made"),
+        metadata: { name: "lattice.service.api", namespace: "half-made" },
+      },
+      { fieldManager: "kubectl-create", force: false },
+    );
+    const err = await failureOf(membership.create(member("half-made")));
+    expect(err!.message).toMatch(
+      /ConfigMap\/half-made\/lattice.service.api already exists and Lattice did not create it/,
+    );
+    const state = err!.properties as unknown as membership.MembershipInputs;
+    expect(Object.keys(state.baseline).sort()).toEqual(Object.keys(member("half-made").baseline).sort());
+    expect(state.record).toEqual({});
+    expect(await policiesIn("half-made")).toEqual(["lattice.baseline"]);
+    await membership.delete("m", state); // what destroy does with the half-made membership
+    expect(await policiesIn("half-made")).toEqual([]);
+    expect((await cp.client.get(cmRef("lattice.service.api", "half-made"))).data).toEqual({ theirs: "1" });
+  });
+
   test("a namespace Lattice created that holds someone else's ConfigMap survives; the ConfigMap is intact", async () => {
     const m = (await membership.create(member("team-space"))).outs!;
     expect((await nsOf("team-space"))!.metadata.annotations?.[CREATED_ANNOTATION]).toBe("true");
