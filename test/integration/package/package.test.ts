@@ -109,7 +109,8 @@ const DYNAMIC = /^pulumi-nodejs:dynamic\/lattice:/;
 
 test("the tarball holds what `files` names and nothing else: no tests, fixtures, tools or sources", () => {
   const { files } = packed;
-  const allowed = /^(package\.json|README\.md|LICENSE|schemas\/[\w.-]+\.schema\.json|dist\/.+\.(js|d\.ts))$/;
+  // dist/ JSON: data the code imports (the CAPA IAM set of core/cluster/prerequisites).
+  const allowed = /^(package\.json|README\.md|LICENSE|schemas\/[\w.-]+\.schema\.json|dist\/.+\.(js|d\.ts|json))$/;
   expect(files.filter((f) => !allowed.test(f))).toEqual([]);
   expect(
     files.filter((f) => /(\.test\.|__golden__|__corpus__|__support__|testkit|\/testing\/|\.map$)/.test(f)),
