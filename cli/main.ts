@@ -39,6 +39,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run a child's agent (or 'agent bootstrap' to redeem a token first)",
     load: async () => (await import("./commands/agent")).run,
   },
+  pivot: {
+    summary: "move a namespace's Cluster API objects to another management cluster (journaled, resumable)",
+    load: async () => (await import("./commands/pivot")).run,
+  },
 };
 
 function usage(): string {

@@ -36,6 +36,10 @@ export class PivotCrash extends Error {
 export class MutationCounter {
   /** Mutating requests issued so far. */
   count = 0;
+  /** "METHOD side/path" of each, in order (what the crash matrix names its points by). */
+  readonly trace: string[] = [];
+  /** Milliseconds each took (for the benchmark's account of where the time goes). */
+  readonly durations: number[] = [];
   private dead = false;
 
   constructor(readonly fault?: Fault) {}
@@ -44,6 +48,7 @@ export class MutationCounter {
   async around<T>(describe: () => string, send: () => Promise<T>): Promise<T> {
     if (this.dead) throw new PivotCrash(`crashed earlier; not sending ${describe()}`);
     const n = ++this.count;
+    this.trace.push(describe());
     const f = this.fault;
     if (f?.when === "before" && n === f.n) this.crash(`fault before mutating request ${n} (${describe()})`);
     if (f?.when === "after" && n === f.n) {
@@ -51,7 +56,9 @@ export class MutationCounter {
       await send().catch(() => undefined);
       this.crash(`fault after mutating request ${n} (${describe()})`);
     }
+    const t0 = performance.now();
     const result = await send();
+    this.durations[n - 1] = performance.now() - t0;
     if (this.dead) throw new PivotCrash(`crashed while ${describe()} was in flight`);
     return result;
   }

@@ -114,6 +114,10 @@ export class Mover {
         j = started.journal;
       }
       j = await this.acquire(j);
+      // Waited for another mover that finished meanwhile: its result is ours.
+      if (j.status?.phase === "Completed" && j.status.holder !== this.holder)
+        return this.result(j, "already-completed");
+      if (j.status?.phase === "Aborted" && j.status.holder !== this.holder) return this.result(j, "aborted");
       return await this.loop(j);
     } finally {
       setRunLive(this.holder, false);
@@ -166,6 +170,13 @@ export class Mover {
   /** A new pivot: read-only preflight, then the journal (Preflighted). */
   private async start(prev: StoredJournal | undefined): Promise<{ result: PivotResult } | { journal: StoredJournal }> {
     const { result, target } = await this.preflight(undefined);
+    if (!result.ok || target.length) {
+      // Another mover may have started this pivot since we looked (its pause and copies are then
+      // not "someone else's"): join it instead of refusing.
+      const now = await this.o.journal.get(this.name);
+      if (now && now.resourceVersion !== prev?.resourceVersion && !TERMINAL.includes(now.status?.phase ?? "Planned"))
+        return { journal: now };
+    }
     if (!result.ok) {
       const gone = result.refusals.every((r) => r.reason === "nothing-to-move" || r.reason === "cluster-not-found");
       if (prev?.status?.phase === "Completed" && gone) {
@@ -212,7 +223,7 @@ export class Mover {
     const deadline = Date.now() + (this.o.leaseWaitMs ?? 600_000);
     let waiting = false;
     for (;;) {
-      if (j.status?.holder === this.holder) return j;
+      if (j.status?.holder === this.holder || TERMINAL.includes(j.status?.phase ?? "Planned")) return j;
       const verdict = leaseVerdict(j.status, this.holder, new Date(), holderIsDead);
       if (verdict !== "held") {
         if (j.spec.target.apiIdentity !== (await this.o.target.identity()))
