@@ -21,19 +21,9 @@ import { KubeError, isNotFound, type KubeClient } from "../kube/client";
 import { PARALLEL, inOrder } from "./pool";
 import type { CopyBatch, Inventory, StrayCopy, TargetPort, TargetSummary } from "./ports";
 import { apiIdentity, crdStorageVersions, readEntries, readKinds, uidOf } from "./read";
+import { CopyConflict } from "./errors";
 
 const MERGE_PATCH = "application/merge-patch+json";
-
-/** An object of the target with a planned identity that this pivot did not create. */
-export class CopyConflict extends Error {
-  constructor(readonly objects: string[]) {
-    super(
-      `the target already holds objects of the same name that this pivot did not create: ${objects.join(", ")}; ` +
-        `delete them there, or roll back with --abort`,
-    );
-    this.name = "CopyConflict";
-  }
-}
 
 const ann = (o: KubeObject) => o.metadata.annotations ?? {};
 const isRoot = (e: PlanEntry) => e.group === CAPI.group && (e.kind === "Cluster" || e.kind === "ClusterClass");

@@ -5,40 +5,24 @@
 // and core/pivot/invariants.ts for what holds at every point.
 import type { PlanEntry, Refusal } from "../core/pivot/model";
 import { CAPI, keyOf } from "../core/pivot/model";
-import { canRollBack, enter, fromJournalEntry, journalName, leaseVerdict, toJournalEntry } from "../core/pivot/journal";
-import type { Phase, PivotSpec, PivotStatus } from "../core/pivot/journal";
+import { canRollBack, fromJournalEntry, journalName, toJournalEntry } from "../core/pivot/journal";
+import type { Phase, PivotSpec } from "../core/pivot/journal";
 import { planPivot, type PlanResult } from "../core/pivot/plan";
 import { targetRefusals } from "../core/pivot/target";
 import type { SourcePort, TargetPort } from "./ports";
+import { newPivotId, setRunLive, type JournalStore, type StoredJournal } from "./journal-store";
+import { JournalLease } from "./lease";
+import { copyAndVerify, quiesce } from "./steps";
 import {
-  JournalConflict,
-  holderIsDead,
-  newHolder,
-  newPivotId,
-  setRunLive,
-  type JournalStore,
-  type StoredJournal,
-} from "./journal-store";
-import { PausedBySomeoneElse } from "./source";
-import { PivotCrash } from "./fault";
-import { CopyConflict } from "./direct";
-import { copyAndVerify, quiesce, SourceChanged, VerificationFailed } from "./steps";
+  CopyConflict,
+  PausedBySomeoneElse,
+  PivotFailed,
+  PivotRefused,
+  SourceChanged,
+  VerificationFailed,
+} from "./errors";
 
-/** The pivot will not start or continue: each refusal names its objects. Nothing was written for it. */
-export class PivotRefused extends Error {
-  constructor(readonly refusals: readonly Refusal[]) {
-    super(refusals.map((r) => r.message).join("\n"));
-    this.name = "PivotRefused";
-  }
-}
-
-/** The pivot stopped on something a person must look at (the journal keeps its phase; re-run resumes). */
-export class PivotFailed extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PivotFailed";
-  }
-}
+export { PivotFailed, PivotRefused } from "./errors";
 
 export interface MoverOptions {
   readonly source: SourcePort;
@@ -75,16 +59,19 @@ export interface DryRun {
 const TERMINAL: readonly Phase[] = ["Completed", "Aborted"];
 
 export class Mover {
-  private readonly holder = newHolder();
-  private readonly started = Date.now();
   private readonly log: (line: string) => void;
-  private readonly leaseSeconds: number;
+  private readonly lease: JournalLease;
   /** The plan of this run's preflight, reused by the pause step of the same run. */
   private preflightPlan?: readonly PlanEntry[];
 
   constructor(private readonly o: MoverOptions) {
     this.log = o.log ?? (() => undefined);
-    this.leaseSeconds = o.leaseSeconds ?? 30;
+    this.lease = new JournalLease(o.journal, {
+      leaseSeconds: o.leaseSeconds ?? 30,
+      leaseWaitMs: o.leaseWaitMs ?? 600_000,
+      pollMs: o.pollMs ?? 500,
+      log: this.log,
+    });
   }
 
   get name(): string {
@@ -105,7 +92,7 @@ export class Mover {
 
   /** Run the pivot to Completed (or resume it); rejects with PivotRefused/PivotFailed/PivotCrash. */
   async run(): Promise<PivotResult> {
-    setRunLive(this.holder, true);
+    setRunLive(this.lease.holder, true);
     try {
       let j = await this.o.journal.get(this.name);
       if (!j || TERMINAL.includes(j.status?.phase ?? "Planned")) {
@@ -113,20 +100,20 @@ export class Mover {
         if ("result" in started) return started.result;
         j = started.journal;
       }
-      j = await this.acquire(j);
+      j = await this.lease.acquire(j, () => this.o.target.identity());
       // Waited for another mover that finished meanwhile: its result is ours.
-      if (j.status?.phase === "Completed" && j.status.holder !== this.holder)
+      if (j.status?.phase === "Completed" && j.status.holder !== this.lease.holder)
         return this.result(j, "already-completed");
-      if (j.status?.phase === "Aborted" && j.status.holder !== this.holder) return this.result(j, "aborted");
+      if (j.status?.phase === "Aborted" && j.status.holder !== this.lease.holder) return this.result(j, "aborted");
       return await this.loop(j);
     } finally {
-      setRunLive(this.holder, false);
+      setRunLive(this.lease.holder, false);
     }
   }
 
   /** Roll back a pivot that has not been fenced: remove its copies, unpause what it paused. */
   async abort(): Promise<PivotResult> {
-    setRunLive(this.holder, true);
+    setRunLive(this.lease.holder, true);
     try {
       let j = await this.o.journal.get(this.name);
       if (!j) throw new PivotFailed(`no pivot of ${this.name} to abort`);
@@ -136,11 +123,11 @@ export class Mover {
         throw new PivotFailed(
           `pivot ${this.name} is ${phase}: past the fence only forward; run pivot again to finish it`,
         );
-      j = await this.acquire(j);
-      if (j.status!.phase !== "RollingBack") j = await this.advance(j, "RollingBack");
+      j = await this.lease.acquire(j, () => this.o.target.identity());
+      if (j.status!.phase !== "RollingBack") j = await this.lease.advance(j, "RollingBack");
       return await this.loop(j);
     } finally {
-      setRunLive(this.holder, false);
+      setRunLive(this.lease.holder, false);
     }
   }
 
@@ -205,63 +192,8 @@ export class Mover {
     this.log(
       `pivot ${this.name}: ${result.plan.entries.length} objects in ${result.plan.groups} groups (id ${spec.pivotId})`,
     );
-    const status: PivotStatus = {
-      phase: "Planned",
-      holder: this.holder,
-      renewTime: "",
-      leaseSeconds: this.leaseSeconds,
-      attempts: 1,
-    };
-    const next = { ...enter(status, "Preflighted", this.holder, new Date()), pause: rootKeys(result.plan.entries) };
-    const written = await this.write(created, next);
-    this.log(`phase ${"Preflighted".padEnd(14)} ${((Date.now() - this.started) / 1000).toFixed(2)} s`);
-    return { journal: written };
-  }
-
-  /** Take the lease: free, expired or held by a dead mover → ours (attempts + 1); held → wait. */
-  private async acquire(j: StoredJournal): Promise<StoredJournal> {
-    const deadline = Date.now() + (this.o.leaseWaitMs ?? 600_000);
-    let waiting = false;
-    for (;;) {
-      if (j.status?.holder === this.holder || TERMINAL.includes(j.status?.phase ?? "Planned")) return j;
-      const verdict = leaseVerdict(j.status, this.holder, new Date(), holderIsDead);
-      if (verdict !== "held") {
-        if (j.spec.target.apiIdentity !== (await this.o.target.identity()))
-          throw new PivotFailed(
-            `pivot ${this.name} moves to another cluster (API identity ${j.spec.target.apiIdentity}); finish it with that --to-kubeconfig, or --abort it`,
-          );
-        const base: PivotStatus = j.status ?? {
-          phase: "Planned",
-          holder: "",
-          renewTime: "",
-          leaseSeconds: this.leaseSeconds,
-          attempts: 0,
-        };
-        try {
-          const next = await this.o.journal.writeStatus(j, {
-            ...base,
-            holder: this.holder,
-            renewTime: new Date().toISOString(),
-            leaseSeconds: this.leaseSeconds,
-            attempts: base.attempts + 1,
-          });
-          this.log(
-            `pivot ${this.name}: resuming at ${base.phase} (attempt ${base.attempts + 1}${verdict === "free" ? "" : `, lease ${verdict}`})`,
-          );
-          return next;
-        } catch (e) {
-          if (!(e instanceof JournalConflict)) throw e;
-        }
-      } else {
-        if (!waiting) this.log(`pivot ${this.name}: waiting for the lease held by ${j.status!.holder}`);
-        waiting = true;
-        if (Date.now() > deadline) throw new PivotFailed(`pivot ${this.name}: lease still held by ${j.status!.holder}`);
-        await sleep(this.o.pollMs ?? 500);
-      }
-      const again = await this.o.journal.get(this.name);
-      if (!again) throw new PivotFailed(`ClusterPivot ${this.name} was deleted while waiting for its lease`);
-      j = again;
-    }
+    const first = { ...this.lease.initial(), pause: rootKeys(result.plan.entries) };
+    return { journal: await this.lease.advance({ ...created, status: first }, "Preflighted") };
   }
 
   private async loop(j: StoredJournal): Promise<PivotResult> {
@@ -273,7 +205,7 @@ export class Mover {
         j = await this.step(j, phase);
       }
     } catch (e) {
-      if (e instanceof PivotRefused || e instanceof PivotFailed) await this.release(j, e.message);
+      if (e instanceof PivotRefused || e instanceof PivotFailed) await this.lease.release(j, e.message);
       throw e;
     }
   }
@@ -289,7 +221,7 @@ export class Mover {
         if (!result.ok) throw new PivotRefused(result.refusals);
         if (t.length) throw new PivotRefused(t);
         this.preflightPlan = result.plan.entries;
-        return this.advance(j, "Preflighted", { pause: rootKeys(result.plan.entries) });
+        return this.lease.advance(j, "Preflighted", { pause: rootKeys(result.plan.entries) });
       }
       case "Preflighted": {
         const entries = this.preflightPlan ?? (await this.planOrRefuse(j)).entries;
@@ -300,15 +232,20 @@ export class Mover {
             throw new PivotRefused([{ reason: "paused-by-someone-else", message: e.message, objects: e.objects }]);
           throw e;
         }
-        return this.advance(j, "Paused");
+        return this.lease.advance(j, "Paused");
       }
       case "Paused": {
         const entries = this.preflightPlan ?? (await this.planOrRefuse(j, true)).entries;
-        const blocked = await quiesce(source, entries, this.o.quiesceTimeoutMs ?? 120_000, this.o.pollMs ?? 500, (l) =>
-          this.log(l),
+        const blocked = await quiesce(
+          source,
+          entries,
+          this.o.quiesceTimeoutMs ?? 120_000,
+          this.o.pollMs ?? 500,
+          (l) => this.log(l),
+          () => this.lease.renew(j).then((x) => (j = x)),
         );
         if (blocked) return this.rollBackWith(j, `not ready to move: ${blocked}`);
-        return this.advance(j, "Quiesced");
+        return this.lease.advance(j, "Quiesced");
       }
       case "Quiesced": {
         const result = await this.preflight(j);
@@ -316,10 +253,10 @@ export class Mover {
         if (refusals.length || !result.result.ok)
           return this.rollBackWith(j, refusals.map((r) => r.message).join("\n"), refusals);
         const p = result.result.plan;
-        return this.advance(j, "Frozen", { plan: p.entries.map(toJournalEntry), setDigest: p.setDigest });
+        return this.lease.advance(j, "Frozen", { plan: p.entries.map(toJournalEntry), setDigest: p.setDigest });
       }
       case "Frozen":
-        return this.advance(j, "Copying");
+        return this.lease.advance(j, "Copying");
       case "Copying": {
         try {
           await copyAndVerify(
@@ -328,7 +265,7 @@ export class Mover {
             j,
             plan(),
             (l) => this.log(l),
-            () => this.renew(j).then((x) => (j = x)),
+            () => this.lease.renew(j).then((x) => (j = x)),
           );
         } catch (e) {
           if (e instanceof CopyConflict || e instanceof VerificationFailed) throw new PivotFailed(e.message);
@@ -339,18 +276,18 @@ export class Mover {
               `the source keeps changing while paused (${e.message}); is something ignoring the pause?`,
             );
           this.log(`pivot ${this.name}: source changed (${e.message}); re-freezing`);
-          return this.advance(j, "Quiesced", { refreezes });
+          return this.lease.advance(j, "Quiesced", { refreezes });
         }
-        return this.advance(j, "Verified");
+        return this.lease.advance(j, "Verified");
       }
       case "Verified":
         await source.fence(plan(), j.spec.target.apiIdentity);
-        return this.advance(j, "Fenced", { fencedAt: new Date().toISOString() });
+        return this.lease.advance(j, "Fenced", { fencedAt: new Date().toISOString() });
       case "Fenced":
-        return this.advance(j, "Activated", { activatedAt: new Date().toISOString() });
+        return this.lease.advance(j, "Activated", { activatedAt: new Date().toISOString() });
       case "Activated":
         await target.activate(plan());
-        return this.advance(j, "SourceDeleting");
+        return this.lease.advance(j, "SourceDeleting");
       case "SourceDeleting": {
         const entries = plan().filter((e) => e.deleteFromSource);
         const recreated: string[] = [];
@@ -362,11 +299,11 @@ export class Mover {
           throw new PivotFailed(
             `re-created in the source since the plan was frozen (left alone): ${recreated.join(", ")}`,
           );
-        return this.advance(j, "Tidy");
+        return this.lease.advance(j, "Tidy");
       }
       case "Tidy":
         await target.tidy(plan());
-        return this.advance(j, "Completed", { completedAt: new Date().toISOString(), holder: "" });
+        return this.lease.advance(j, "Completed", { completedAt: new Date().toISOString(), holder: "" });
       case "RollingBack": {
         const entries = plan();
         if (entries.length) {
@@ -391,7 +328,7 @@ export class Mover {
         }
         const roots = entries.length ? entries : await this.rootsForRollback(j);
         await source.unpause(roots, new Set(j.status!.pause ?? []));
-        return this.advance(j, "Aborted", { holder: "" });
+        return this.lease.advance(j, "Aborted", { holder: "" });
       }
       case "Completed":
       case "Aborted":
@@ -429,50 +366,10 @@ export class Mover {
   /** Enter RollingBack and carry it out, then fail with the reason (refusals when there are some). */
   private async rollBackWith(j: StoredJournal, why: string, refusals?: readonly Refusal[]): Promise<never> {
     this.log(`pivot ${this.name}: rolling back: ${why}`);
-    j = await this.advance(j, "RollingBack", { lastError: why.slice(0, 4000) });
+    j = await this.lease.advance(j, "RollingBack", { lastError: why.slice(0, 4000) });
     j = await this.step(j, "RollingBack");
     if (refusals?.length) throw new PivotRefused(refusals);
     throw new PivotFailed(`pivot ${this.name} rolled back: ${why}`);
-  }
-
-  // ---- journal writes ----------------------------------------------------------------------------
-
-  /** Record the next phase (CAS); the holder renews the lease with every write. */
-  private async advance(j: StoredJournal, phase: Phase, extra: Partial<PivotStatus> = {}): Promise<StoredJournal> {
-    const next = { ...enter(j.status!, phase, this.holder, new Date()), ...extra };
-    if (phase !== "RollingBack" && !("lastError" in extra)) delete next.lastError;
-    const written = await this.write(j, next);
-    this.log(`phase ${phase.padEnd(14)} ${((Date.now() - this.started) / 1000).toFixed(2)} s`);
-    return written;
-  }
-
-  private async write(j: StoredJournal, status: PivotStatus): Promise<StoredJournal> {
-    try {
-      return await this.o.journal.writeStatus(j, status);
-    } catch (e) {
-      if (!(e instanceof JournalConflict)) throw e;
-      const now = await this.o.journal.get(j.name);
-      if (!now?.status || now.status.holder !== this.holder || now.status.phase !== j.status?.phase)
-        throw new PivotFailed(
-          `pivot ${j.name}: lost the lease to ${now?.status?.holder || "another mover"} (phase ${now?.status?.phase})`,
-        );
-      return this.o.journal.writeStatus(now, status);
-    }
-  }
-
-  /** Renew the lease during long steps (only when a third of it has passed: writes stay few). */
-  private async renew(j: StoredJournal): Promise<StoredJournal> {
-    if (Date.now() - Date.parse(j.status!.renewTime) < (this.leaseSeconds * 1000) / 3) return j;
-    return this.write(j, { ...j.status!, renewTime: new Date().toISOString() });
-  }
-
-  /** Give up the lease after a refusal or failure, recording why (best effort). */
-  private async release(j: StoredJournal, why: string): Promise<void> {
-    const now = await this.o.journal.get(j.name).catch(unlessCrash);
-    if (!now?.status || now.status.holder !== this.holder) return;
-    await this.o.journal
-      .writeStatus(now, { ...now.status, holder: "", lastError: why.slice(0, 4000) })
-      .catch(unlessCrash);
   }
 
   private result(j: StoredJournal, outcome: PivotResult["outcome"]): PivotResult {
@@ -491,11 +388,3 @@ const rootKeys = (entries: readonly PlanEntry[]): string[] =>
   entries
     .filter((e) => e.group === CAPI.group && (e.kind === "Cluster" || e.kind === "ClusterClass"))
     .map((e) => keyOf(e));
-
-/** Swallow an error unless it is the simulated crash, which nothing may catch. */
-const unlessCrash = (e: unknown): undefined => {
-  if (e instanceof PivotCrash) throw e;
-  return undefined;
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -11,26 +11,11 @@ import { KubeError, isNotFound, type KubeClient } from "../kube/client";
 import { PARALLEL, inOrder } from "./pool";
 import type { DeleteOutcome, Discovered, SourcePort } from "./ports";
 import { apiIdentity, listKind, pointer, readEntries, uidOf } from "./read";
+import { FencedError, PausedBySomeoneElse } from "./errors";
 
 const CRD = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
 const JSON_PATCH = "application/json-patch+json";
 const MERGE_PATCH = "application/merge-patch+json";
-
-/** A Cluster or ClusterClass another actor paused: the pivot stops rather than take it over. */
-export class PausedBySomeoneElse extends Error {
-  constructor(readonly objects: string[]) {
-    super(`paused by someone else (a pivot never unpauses what it did not pause): ${objects.join(", ")}`);
-    this.name = "PausedBySomeoneElse";
-  }
-}
-
-/** A source Cluster already fenced: it must never be unpaused again. */
-export class FencedError extends Error {
-  constructor(readonly objects: string[]) {
-    super(`fenced (pivoted to another cluster; only forward from here): ${objects.join(", ")}`);
-    this.name = "FencedError";
-  }
-}
 
 const isKind = (e: { group: string; kind: string }, kind: string) => e.group === CAPI.group && e.kind === kind;
 const ann = (o: KubeObject) => o.metadata.annotations ?? {};

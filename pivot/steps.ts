@@ -3,25 +3,9 @@
 import { CAPI, CLUSTERCTL, describe, keyOf, type PlanEntry } from "../core/pivot/model";
 import { decideCopy } from "../core/pivot/target";
 import { verifyCopies } from "../core/pivot/verify";
-import { CopyConflict } from "./direct";
 import type { CopyItem, SourcePort, TargetPort } from "./ports";
 import type { StoredJournal } from "./journal-store";
-
-/** The source no longer matches the frozen plan: the plan is frozen again (before the fence only). */
-export class SourceChanged extends Error {
-  constructor(readonly objects: string[]) {
-    super(objects.slice(0, 10).join(", ") + (objects.length > 10 ? `, … (${objects.length})` : ""));
-    this.name = "SourceChanged";
-  }
-}
-
-/** A copy that does not verify after three rounds. */
-export class VerificationFailed extends Error {
-  constructor(readonly problems: string[]) {
-    super(`the copies do not verify: ${problems.slice(0, 10).join("; ")}`);
-    this.name = "VerificationFailed";
-  }
-}
+import { CopyConflict, SourceChanged, VerificationFailed } from "./errors";
 
 type Condition = { type: string; status: string; observedGeneration?: number };
 
@@ -38,6 +22,7 @@ export async function quiesce(
   timeoutMs: number,
   pollMs: number,
   log: (line: string) => void,
+  renew: () => Promise<unknown>,
 ): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   let said = "";
@@ -64,6 +49,7 @@ export async function quiesce(
     said = text;
     if (Date.now() > deadline) return text;
     await new Promise((r) => setTimeout(r, pollMs));
+    await renew();
   }
 }
 
