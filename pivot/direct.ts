@@ -40,11 +40,17 @@ export class DirectTarget implements TargetPort {
     return apiIdentity(this.kube);
   }
 
-  types(types: readonly DiscoveryType[]): Promise<TargetTypes> {
-    return crdStorageVersions(
+  /** Storage versions already read in this run, by "group/Kind" (CRDs are large; read each once). */
+  private readonly storage = new Map<string, string | undefined>();
+
+  async types(types: readonly DiscoveryType[]): Promise<TargetTypes> {
+    const unknown = types.filter((t) => t.group && !this.storage.has(`${t.group}/${t.kind}`));
+    const read = await crdStorageVersions(
       this.kube,
-      types.filter((t) => t.group).map((t) => ({ name: `${t.plural}.${t.group}`, groupKind: `${t.group}/${t.kind}` })),
+      unknown.map((t) => ({ name: `${t.plural}.${t.group}`, groupKind: `${t.group}/${t.kind}` })),
     );
+    for (const t of unknown) this.storage.set(`${t.group}/${t.kind}`, read.get(`${t.group}/${t.kind}`));
+    return new Map([...this.storage].filter((e): e is [string, string] => e[1] !== undefined));
   }
 
   async inventory(entries: readonly PlanEntry[], pivotId: string): Promise<Inventory> {

@@ -2,7 +2,15 @@
 // marked with the pivot's id, the fence, and the deletes (delete-for-move annotation, DELETE with a
 // UID precondition, THEN strip finalizers: stripping first lets a paused controller re-add its
 // finalizer and leaves the object stuck in deletion, cluster-api#11812/#11814).
-import { CAPI, CLUSTERCTL, PIVOT, apiVersionOfType, keyOf, type PlanEntry } from "../core/pivot/model";
+import {
+  CAPI,
+  CLUSTERCTL,
+  PIVOT,
+  apiVersionOfType,
+  keyOf,
+  type DiscoveryType,
+  type PlanEntry,
+} from "../core/pivot/model";
 import { ACTIVATE_CLASS_PATCH, ACTIVATE_CLUSTER_PATCH } from "../core/pivot/copy";
 import { discoveryTypes } from "../core/pivot/discovery";
 import { classRefOf } from "../core/pivot/graph";
@@ -28,14 +36,20 @@ export class KubeSource implements SourcePort {
     return apiIdentity(this.kube);
   }
 
-  async discover(namespace: string): Promise<Discovered> {
-    const [byClusterctl, byProvider] = await Promise.all([
+  /** The discovery types, read once per run: CRD bodies are large (the Cluster API ones ≈ 1.5 MB). */
+  private types?: Promise<DiscoveryType[]>;
+
+  private discoveryTypes(): Promise<DiscoveryType[]> {
+    this.types ??= Promise.all([
       this.kube.list(CRD.apiVersion, CRD.kind, { labelSelector: CLUSTERCTL.label }),
-      // Only those not in the first list: CRD bodies are large (the Cluster API ones ≈ 1.5 MB together).
+      // Only those not in the first list.
       this.kube.list(CRD.apiVersion, CRD.kind, { labelSelector: `${CAPI.providerLabel},!${CLUSTERCTL.label}` }),
-    ]);
-    const crds = new Map([...byClusterctl, ...byProvider].map((c) => [c.metadata.name, c]));
-    const types = discoveryTypes([...crds.values()]);
+    ]).then(([a, b]) => discoveryTypes([...new Map([...a, ...b].map((c) => [c.metadata.name, c])).values()]));
+    return this.types;
+  }
+
+  async discover(namespace: string): Promise<Discovered> {
+    const types = await this.discoveryTypes();
     const [lists, allClusters, providerSecrets] = await Promise.all([
       inOrder(types, PARALLEL, (t) =>
         listKind(this.kube, apiVersionOfType(t), t.kind, t.namespaced ? namespace : undefined),

@@ -125,7 +125,7 @@ test("stopped before and after the k-th mutating request, the invariants hold an
   const results = await parallel(points, CONCURRENCY, async (p) => {
     const ns = `m-${p.when}-${p.k}`;
     const r = await inProcessTrial(bed, p, ns, oracle, M);
-    await dropNamespace(bed, ns);
+    if (FULL) await dropNamespace(bed, ns); // ~760 namespaces would fill etcd; a sample's ~30 do not
     return r;
   });
   report(results, "in-process");
@@ -144,9 +144,7 @@ test("the CLI SIGKILLed at every phase boundary converges on the next run", asyn
     .map((k) => ({ when: "after", k, kill: true }));
   const results = await parallel(points, CONCURRENCY, async (p) => {
     const ns = `k-${p.k}`;
-    const r = await killTrial(bed, p, ns, oracle);
-    await dropNamespace(bed, ns);
-    return r;
+    return killTrial(bed, p, ns, oracle);
   });
   report(results, "SIGKILL");
 });

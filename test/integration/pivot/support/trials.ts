@@ -49,31 +49,37 @@ export async function baselinePlan(cp: ControlPlane, namespace: string): Promise
   return [...r.plan.entries];
 }
 
-/** Check I1–I6 on both sides now. */
-export async function invariantsNow(bed: Bed, namespace: string, baseline: readonly PlanEntry[]) {
-  const j = await journal(bed.source, namespace);
-  const [source, target] = await Promise.all([
+/** Both sides of a namespace and its journal, now. */
+async function world(bed: Bed, namespace: string) {
+  const [j, source, target] = await Promise.all([
+    journal(bed.source, namespace),
     snapshot(bed.source, bed.types, namespace),
     snapshot(bed.target, bed.types, namespace),
   ]);
-  const plan = j?.status?.plan ? j.status.plan.map(fromJournalEntry) : baseline;
+  return { j, source, target };
+}
+type World = Awaited<ReturnType<typeof world>>;
+
+/** I1–I6 on a world (the journal's plan once frozen, else the plan before the pivot). */
+function invariantsOf(w: World, baseline: readonly PlanEntry[]) {
+  const plan = w.j?.status?.plan ? w.j.status.plan.map(fromJournalEntry) : baseline;
   return {
-    phase: j?.status?.phase ?? (j ? "Planned" : "none"),
+    phase: w.j?.status?.phase ?? (w.j ? "Planned" : "none"),
     violations: checkInvariants({
-      ...(j?.status?.phase ? { phase: j.status.phase } : {}),
+      ...(w.j?.status?.phase ? { phase: w.j.status.phase } : {}),
       plan,
-      source: { objects: source },
-      target: { objects: target },
+      source: { objects: w.source },
+      target: { objects: w.target },
     }),
   };
 }
 
 /** Differences between a converged namespace and the oracle. */
 export async function againstOracle(bed: Bed, namespace: string, oracle: Oracle): Promise<string[]> {
-  const [source, target] = await Promise.all([
-    snapshot(bed.source, bed.types, namespace),
-    snapshot(bed.target, bed.types, namespace),
-  ]);
+  return oracleDifferences(await world(bed, namespace), oracle);
+}
+
+function oracleDifferences({ source, target }: World, oracle: Oracle): string[] {
   const d = mapDiff(normalisedByName(target), oracle.target);
   const out = [
     ...d.onlyA.map((k) => `extra in target: ${k}`),
@@ -112,21 +118,21 @@ export async function inProcessTrial(
     throw new Error(`${pointName(point)}: the mover ${outcome} instead of crashing`);
   if (crashed.counter.count !== Math.min(point.k, m))
     throw new Error(`${pointName(point)}: stopped after ${crashed.counter.count} writes`);
-  const atCrash = await invariantsNow(bed, namespace, baseline);
+  const atCrash = invariantsOf(await world(bed, namespace), baseline);
   const rerun = mover(bed, namespace);
   const result = await rerun.mover.run();
   rerun.close();
-  const after = await invariantsNow(bed, namespace, baseline);
+  const w = await world(bed, namespace);
   return {
     point,
     phaseAtCrash: atCrash.phase,
     violations: [
       ...atCrash.violations,
-      ...after.violations.map((v) => ({ ...v, message: `after the re-run: ${v.message}` })),
+      ...invariantsOf(w, baseline).violations.map((v) => ({ ...v, message: `after the re-run: ${v.message}` })),
     ],
     differences:
       result.outcome === "completed" || result.outcome === "already-completed"
-        ? await againstOracle(bed, namespace, oracle)
+        ? oracleDifferences(w, oracle)
         : [`re-run ended ${result.outcome}`],
     attempts: result.attempts,
     ms: Date.now() - started,
@@ -143,18 +149,17 @@ export async function killTrial(bed: Bed, point: Point, namespace: string, oracl
     throw new Error(
       `${pointName(point)}: the CLI was not killed (exit ${first.code}):\n${first.stdout}${first.stderr}`,
     );
-  const atCrash = await invariantsNow(bed, namespace, baseline);
+  const atCrash = invariantsOf(await world(bed, namespace), baseline);
   const second = await latticePivot(bed, namespace);
   if (second.code !== 0)
     throw new Error(`${pointName(point)}: the re-run exited ${second.code}:\n${second.stdout}${second.stderr}`);
-  const after = await invariantsNow(bed, namespace, baseline);
-  const j = await journal(bed.source, namespace);
+  const w = await world(bed, namespace);
   return {
     point,
     phaseAtCrash: atCrash.phase,
-    violations: [...atCrash.violations, ...after.violations],
-    differences: await againstOracle(bed, namespace, oracle),
-    attempts: j?.status?.attempts ?? 0,
+    violations: [...atCrash.violations, ...invariantsOf(w, baseline).violations],
+    differences: oracleDifferences(w, oracle),
+    attempts: w.j?.status?.attempts ?? 0,
     ms: Date.now() - started,
   };
 }
