@@ -117,6 +117,16 @@ describe("scope", () => {
 });
 
 describe("clusterctl's special cases", () => {
+  it("a Secret named for a Cluster's purpose but with an owner of its own is not soft-owned", () => {
+    const objs = edit(objects, "Secret/edge-sa", (o) => {
+      (o.metadata as unknown as Record<string, unknown>).ownerReferences = [
+        { apiVersion: "v1", kind: "ServiceAccount", name: "x", uid: "uid-x" },
+      ];
+    });
+    const r = plan({ objects: objs });
+    expect(names(r.plan.entries)).not.toContain("Secret/edge-sa");
+  });
+
   it("a cluster-scoped root and what it owns are global: copied if absent, never deleted", () => {
     const identityType = {
       group: "infrastructure.cluster.x-k8s.io",

@@ -4,11 +4,15 @@
 // the same fixture. In-process aborts (PivotCrash, which nothing catches) for the matrix; the real
 // CLI SIGKILLed at every phase boundary.
 //
+// The fixture here is the issue's cluster at its smallest (1 control-plane and 2 worker Machines:
+// every kind, soft-owned Secrets, /move objects; 27 objects move), so the full matrix stays hours-free;
+// the oracle and benchmark files move the 3 + 10 machine fixture.
+//
 // `make test` runs a sample: every phase boundary (before and after the journal write that enters
 // it) and 10 seeded random points; the seed is printed, PIVOT_MATRIX_SEED=<seed> replays it.
 // PIVOT_MATRIX=full (make test-pivot-matrix) runs every k, before and after.
 import { PHASES } from "../../../core/pivot/journal";
-import { type Bed, clusterctlMove, kindName, loadInto, mover, snapshot, startBed } from "./support/bed";
+import { type Bed, SMALL, clusterctlMove, kindName, loadInto, mover, snapshot, startBed } from "./support/bed";
 import { normalisedByName } from "./support/compare";
 import {
   againstOracle,
@@ -26,6 +30,7 @@ import {
 const FULL = process.env.PIVOT_MATRIX === "full";
 const SEED = Number(process.env.PIVOT_MATRIX_SEED ?? Date.now() % 1_000_000);
 const CONCURRENCY = Number(process.env.PIVOT_MATRIX_CONCURRENCY ?? 2);
+const SHAPE = SMALL;
 jest.setTimeout(FULL ? 6 * 3600_000 : 600_000);
 
 let bed: Bed;
@@ -36,19 +41,19 @@ const boundaries = new Map<string, number>();
 
 beforeAll(async () => {
   bed = await startBed("matrix");
-  await loadInto(bed.source, { namespace: "m-oracle" });
+  await loadInto(bed.source, { ...SHAPE, namespace: "m-oracle" });
   const ctl = await clusterctlMove(bed, "m-oracle");
   if (ctl.code !== 0) throw new Error(`clusterctl move failed:\n${ctl.stdout}${ctl.stderr}`);
   const [target, source] = await Promise.all([
     snapshot(bed.target, bed.types, "m-oracle"),
     snapshot(bed.source, bed.types, "m-oracle"),
   ]);
-  oracle = { target: normalisedByName(target), targetObjects: target, left: source.map(kindName) };
+  oracle = { shape: SHAPE, target: normalisedByName(target), targetObjects: target, left: source.map(kindName) };
 });
 afterAll(async () => bed?.stop());
 
 test("a clean run: M mutating requests, the oracle's result", async () => {
-  await loadInto(bed.source, { namespace: "m-clean" });
+  await loadInto(bed.source, { ...SHAPE, namespace: "m-clean" });
   const log: string[] = [];
   const run = mover(bed, "m-clean", { lines: log });
   const r = await run.mover.run();
@@ -69,7 +74,7 @@ test("a clean run: M mutating requests, the oracle's result", async () => {
   expect(await againstOracle(bed, "m-clean", oracle)).toEqual([]);
 
   // The count is a property of the pivot, not of timing: a second clean run issues exactly M.
-  await loadInto(bed.source, { namespace: "m-clean2" });
+  await loadInto(bed.source, { ...SHAPE, namespace: "m-clean2" });
   const again = mover(bed, "m-clean2");
   await again.mover.run();
   again.close();

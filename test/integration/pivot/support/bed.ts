@@ -25,6 +25,11 @@ import { ROOT, toolPath } from "../../../harness/tools";
 export const LATTICE = path.join(ROOT, "bin", "lattice");
 export const JOURNAL_NS = "lattice-system";
 export const CRD_SETS: readonly CrdSet[] = ["capi-core", "capi-kubeadm", "capd", "clusterctl"];
+/**
+ * The issue's cluster at its smallest: 1 control-plane and 2 worker Machines, still every kind,
+ * soft-owned Secrets and /move objects (27 objects move). Tests whose point is not the size use it.
+ */
+export const SMALL = { controlPlanes: 1, workers: 2 } as const;
 
 /** Source and target, ready for pivots. */
 export interface Bed {

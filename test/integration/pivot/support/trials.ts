@@ -9,11 +9,14 @@ import type { KubeObject } from "../../../../core/k8s/object";
 import { PivotCrash, type Fault } from "../../../../pivot/fault";
 import { KubeSource } from "../../../../pivot/source";
 import type { ControlPlane } from "../../../harness/controlplane";
+import type { FixtureOptions } from "../../../harness/pivot-fixture";
 import { type Bed, journal, kindName, latticePivot, loadInto, mover, snapshot } from "./bed";
 import { extraMetadataKeys, mapDiff, moverManagers, normalisedByName } from "./compare";
 
 /** The oracle's result, to compare converged trials with. */
 export interface Oracle {
+  /** The fixture's shape (every trial loads the same). */
+  readonly shape: Omit<FixtureOptions, "namespace">;
   /** Normalised target content by "Kind/name". */
   readonly target: Map<string, string>;
   readonly targetObjects: readonly KubeObject[];
@@ -105,7 +108,7 @@ export async function inProcessTrial(
   m: number,
 ): Promise<TrialResult> {
   const started = Date.now();
-  await loadInto(bed.source, { namespace });
+  await loadInto(bed.source, { ...oracle.shape, namespace });
   const baseline = await baselinePlan(bed.source, namespace);
   const fault: Fault = { when: point.when, n: point.k, kill: false };
   const crashed = mover(bed, namespace, { fault });
@@ -142,7 +145,7 @@ export async function inProcessTrial(
 /** Run one trial with the real CLI: SIGKILLed at the point, then run again. */
 export async function killTrial(bed: Bed, point: Point, namespace: string, oracle: Oracle): Promise<TrialResult> {
   const started = Date.now();
-  await loadInto(bed.source, { namespace });
+  await loadInto(bed.source, { ...oracle.shape, namespace });
   const baseline = await baselinePlan(bed.source, namespace);
   const first = await latticePivot(bed, namespace, [], { LATTICE_PIVOT_FAULT: `${point.when}:${point.k}:kill` });
   if (first.signal !== "SIGKILL")
