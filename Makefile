@@ -46,7 +46,8 @@ unit-oldest: node_modules/.installed tools/node-oldest/node_modules/.installed
 	$(NODE_OLDEST) node_modules/jest/bin/jest.js $(UNIT_ARGS)
 
 # The pivot's full crash matrix: the mover stopped before and after each of its M mutating requests
-# (M ≈ 380), invariants checked, one re-run compared with clusterctl move. `make test` runs a seeded
+# (M ≈ 130 for its 27-object fixture), invariants checked, one re-run compared with clusterctl move (≈ 260
+# trials; see README for the time). `make test` runs a seeded
 # sample of it (every phase boundary + 10 random points; PIVOT_MATRIX_SEED replays one).
 test-pivot-matrix: setup
 	PIVOT_MATRIX=full npm run --silent jest -- --ci test/integration/pivot/crash-matrix.test.ts

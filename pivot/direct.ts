@@ -4,7 +4,7 @@
 // patchTopologyManagedFields (#7473/#7504): the create makes lattice-pivot the owner of every field;
 // a merge patch that sets managedFields back to the source's entries (and changes nothing else) makes
 // the server record exactly those, so no field is left owned by the mover.
-import { ACTIVATE_CLASS_PATCH, ACTIVATE_CLUSTER_PATCH, TIDY_PATCH, renderCopy } from "../core/pivot/copy";
+import { ACTIVATE_CLASS_PATCH, ACTIVATE_CLUSTER_PATCH, renderCopy } from "../core/pivot/copy";
 import {
   CAPI,
   PIVOT,
@@ -195,22 +195,6 @@ export class DirectTarget implements TargetPort {
         this.patch(o, kind === "Cluster" ? ACTIVATE_CLUSTER_PATCH : ACTIVATE_CLASS_PATCH),
       );
     }
-  }
-
-  async tidy(entries: readonly PlanEntry[]): Promise<void> {
-    const live = await readEntries(
-      this.kube,
-      entries.filter((e) => !(e.group === CAPI.group && e.kind === "Cluster")),
-    );
-    const byKey = new Map(entries.map((e) => [keyOf(e), e]));
-    const todo = [...live].filter(([key, o]) => {
-      const e = byKey.get(key)!;
-      return (
-        ann(o)[PIVOT.sourceUid] === e.sourceUid &&
-        (PIVOT.idLabel in (o.metadata.labels ?? {}) || PIVOT.sourceUid in ann(o))
-      );
-    });
-    await inOrder(todo, PARALLEL, ([, o]) => this.patch(o, TIDY_PATCH));
   }
 
   async remove(copies: readonly StrayCopy[]): Promise<void> {

@@ -4,7 +4,7 @@
 // A crash anywhere leaves a journal another run resumes; see core/pivot/journal.ts for the phases
 // and core/pivot/invariants.ts for what holds at every point.
 import type { PlanEntry, Refusal } from "../core/pivot/model";
-import { CAPI, keyOf } from "../core/pivot/model";
+import { CAPI, describe, keyOf } from "../core/pivot/model";
 import { canRollBack, fromJournalEntry, journalName, toJournalEntry } from "../core/pivot/journal";
 import type { Phase, PivotSpec } from "../core/pivot/journal";
 import { planPivot, type PlanResult } from "../core/pivot/plan";
@@ -302,7 +302,7 @@ export class Mover {
         return this.lease.advance(j, "Tidy");
       }
       case "Tidy":
-        await target.tidy(plan());
+        await this.finalCheck(j, plan());
         return this.lease.advance(j, "Completed", { completedAt: new Date().toISOString(), holder: "" });
       case "RollingBack": {
         const entries = plan();
@@ -347,6 +347,31 @@ export class Mover {
     });
     if (!r.ok) throw new PivotRefused(r.refusals);
     return r.plan;
+  }
+
+  /**
+   * The last look (read-only): every planned object is in the target as this pivot's copy, and no
+   * object the plan deletes is left in the source. Digests are not compared any more: the target's
+   * controllers run the copies now. The copies keep their marks (label lattice.dev/pivot-id,
+   * annotation lattice.dev/pivot-source-uid): the target records where each object came from.
+   */
+  private async finalCheck(j: StoredJournal, entries: readonly PlanEntry[]): Promise<void> {
+    const [inv, left] = await Promise.all([
+      this.o.target.inventory(entries, j.spec.pivotId),
+      this.o.source.read(entries.filter((e) => e.deleteFromSource)),
+    ]);
+    const problems = [
+      ...entries
+        .filter((e) => {
+          const t = inv.byKey.get(keyOf(e));
+          return !t || t.sourceUid !== e.sourceUid;
+        })
+        .map((e) => `${describe(e)} is not in the target`),
+      ...entries
+        .filter((e) => (left.get(keyOf(e))?.metadata as { uid?: string } | undefined)?.uid === e.sourceUid)
+        .map((e) => `${describe(e)} is still in the source`),
+    ];
+    if (problems.length) throw new PivotFailed(`pivot ${this.name}: after activation, ${problems.join("; ")}`);
   }
 
   /** Clusters and ClusterClasses of the namespace, for unpausing when no plan was frozen. */

@@ -6,7 +6,7 @@
 // TargetPort: the cluster they go to. ./direct.ts reaches it with a kubeconfig (DirectTarget: the
 // CLI, install/uninstall). A link-mode target (the cell, over the agent link, so nothing ever
 // connects into a child) implements the same interface with AgentCommands: copyGroup is one import
-// command per group, inventory a read-only inventory command, activate/tidy/remove narrow commands
+// command per group, inventory a read-only inventory command, activate/remove narrow commands
 // the agent's policy admits for objects carrying the pivot's id.
 import type { KubeObject } from "../core/k8s/object";
 import type { ClusterRecord } from "../core/pivot/copy";
@@ -103,8 +103,6 @@ export interface TargetPort {
   copyGroup(batch: CopyBatch): Promise<void>;
   /** Unpause the copies of planned ClusterClasses, then Clusters ({"spec":{"paused":null}}: no field owner kept). */
   activate(entries: readonly PlanEntry[]): Promise<void>;
-  /** Remove the per-object pivot marks (label and source-UID annotation) from copies other than Clusters. */
-  tidy(entries: readonly PlanEntry[]): Promise<void>;
   /** Delete copies (rollback, strays) by identity and UID, in the given order. */
   remove(copies: readonly StrayCopy[]): Promise<void>;
 }

@@ -106,6 +106,3 @@ export const ACTIVATE_CLUSTER_PATCH = { spec: { paused: null } };
 
 /** The merge patch that activates a copied ClusterClass (clusterctl pauses classes by annotation). */
 export const ACTIVATE_CLASS_PATCH = { metadata: { annotations: { "cluster.x-k8s.io/paused": null } } };
-
-/** The merge patch that removes the per-object pivot marks from a copy once the pivot is done. */
-export const TIDY_PATCH = { metadata: { labels: { [PIVOT.idLabel]: null }, annotations: { [PIVOT.sourceUid]: null } } };

@@ -6,7 +6,7 @@ export { discoveryTypes, isDiscoveryCrd, storageVersion, CORE_TYPES } from "./di
 export { buildGraph, classRefOf, softOwnerClusterName, type GraphNode, type ObjectGraph } from "./graph";
 export { planPivot, keyOfEntry, moveSequence, type PlanInput, type PlanResult } from "./plan";
 export { normalise, digestOf, setDigest, canonicalJson, finalizersOf, moverFieldsOf, isCluster } from "./normalise";
-export { renderCopy, MissingOwnerError, ACTIVATE_CLUSTER_PATCH, ACTIVATE_CLASS_PATCH, TIDY_PATCH } from "./copy";
+export { renderCopy, MissingOwnerError, ACTIVATE_CLUSTER_PATCH, ACTIVATE_CLASS_PATCH } from "./copy";
 export type { CopyContext, LiveOwner, ClusterRecord } from "./copy";
 export {
   decideCopy,

@@ -15,7 +15,7 @@
 //   Fenced         the source Cluster carries lattice.dev/pivoted-to: it is never unpaused again
 //   Activated      written BEFORE the target is unpaused (so "before Activated" ⇒ target paused)
 //   SourceDeleting the target is active; the source is being deleted (reverse order, UID preconditions)
-//   Tidy           the source is gone; per-object pivot marks are being removed from the copies
+//   Tidy           the source is gone; a last read-only check of both sides
 //   Completed      done
 //   RollingBack → Aborted   only from a phase before Fenced: copies removed, source unpaused if ours
 import type { PlanEntry } from "./model";

@@ -36,13 +36,16 @@ beforeAll(async () => {
 });
 afterAll(async () => bed?.stop());
 
-/** What lattice's target may carry and clusterctl's not: the Cluster's record of its origin. */
-const ALLOWED_EXTRA = [
-  `Cluster/edge annotation ${PIVOT.pivotedFrom}`,
-  `Cluster/edge annotation ${PIVOT.setDigest}`,
-  `Cluster/edge annotation ${PIVOT.sourceUid}`,
-  `Cluster/edge label ${PIVOT.idLabel}`,
-];
+/**
+ * What lattice's target may carry and clusterctl's not: every copy says which pivot made it and which
+ * object it copies; the Cluster also says where it came from and what the whole plan was.
+ */
+const allowedExtra = (target: readonly KubeObject[]) =>
+  [
+    ...target.flatMap((o) => [`${kindName(o)} label ${PIVOT.idLabel}`, `${kindName(o)} annotation ${PIVOT.sourceUid}`]),
+    `Cluster/edge annotation ${PIVOT.pivotedFrom}`,
+    `Cluster/edge annotation ${PIVOT.setDigest}`,
+  ].sort();
 
 test("both targets hold the same identities", () => {
   const ids = (ns: string) => after[ns]!.target.map(kindName).sort();
@@ -58,8 +61,8 @@ test("with equal normalised content (spec, labels, annotations, owners as group/
   });
 });
 
-test("the only label/annotation differences are the listed ones: the target Cluster records where it came from", () => {
-  expect(extraMetadataKeys(after[LAT]!.target, after[CTL]!.target)).toEqual([...ALLOWED_EXTRA].sort());
+test("the only label/annotation differences are the listed ones: the copies record where they came from", () => {
+  expect(extraMetadataKeys(after[LAT]!.target, after[CTL]!.target)).toEqual(allowedExtra(after[LAT]!.target));
   expect(extraMetadataKeys(after[CTL]!.target, after[LAT]!.target)).toEqual([]);
 });
 

@@ -90,7 +90,12 @@ function oracleDifferences({ source, target }: World, oracle: Oracle): string[] 
     ...d.differ.map((k) => `differs from the oracle: ${k}`),
     ...moverManagers(target).map((m) => `mover managedFields: ${m}`),
   ];
-  const extras = extraMetadataKeys(target, oracle.targetObjects).filter((k) => !k.startsWith("Cluster/edge "));
+  // Allowed: the copies' record of where they came from (oracle.test.ts lists it).
+  const extras = extraMetadataKeys(target, oracle.targetObjects).filter(
+    (k) =>
+      !/ (label lattice\.dev\/pivot-id|annotation lattice\.dev\/pivot-source-uid)$/.test(k) &&
+      !k.startsWith("Cluster/edge "),
+  );
   out.push(...extras.map((k) => `extra metadata: ${k}`));
   const left = source.map(kindName).sort();
   if (left.join(",") !== [...oracle.left].sort().join(",")) out.push(`source keeps [${left.join(", ")}]`);
