@@ -19,7 +19,7 @@ import { decideCopy, pivotMarks, type TargetTypes } from "../core/pivot/target";
 import { refOf, type KubeObject } from "../core/k8s/object";
 import { KubeError, isNotFound, type KubeClient } from "../kube/client";
 import { PARALLEL, inOrder } from "./pool";
-import type { CopyBatch, Inventory, StrayCopy, TargetPort, TargetSummary } from "./ports";
+import type { CopyBatch, CopyItem, Inventory, StrayCopy, TargetPort, TargetSummary } from "./ports";
 import { apiIdentity, crdStorageVersions, readEntries, readKinds, uidOf } from "./read";
 import { CopyConflict } from "./errors";
 
@@ -119,24 +119,41 @@ export class DirectTarget implements TargetPort {
     }
   }
 
-  async copyGroup(batch: CopyBatch): Promise<void> {
+  /**
+   * Copy group after group (an object's owners are in earlier groups, so their UIDs are known when
+   * it is created). Each round issues, in this order, the managedFields restores of the previous
+   * group and the writes of this one: one round per group plus one, always in the same order.
+   */
+  async copy(batch: CopyBatch): Promise<void> {
     const ownerOf = (sourceUid: string) => {
       const entry = batch.bySourceUid.get(sourceUid);
       const targetUid = entry && this.uids.get(keyOf(entry));
       return entry && targetUid ? { entry, targetUid } : undefined;
     };
-    const written = await inOrder(batch.items, PARALLEL, async (item) => {
+    type Written = { item: CopyItem; live: KubeObject };
+    const write = async (item: CopyItem): Promise<Written> => {
       if (item.action === "restore-fields") return { item, live: item.object };
       const body = renderCopy(item.object, item.entry, { pivotId: batch.pivotId, ownerOf, record: batch.record });
       const live =
         item.action === "create" ? await this.create(body, item.entry, batch.pivotId) : await this.update(body);
       this.uids.set(keyOf(item.entry), uidOf(live));
       return { item, live };
-    });
-    await inOrder(written, PARALLEL, ({ item, live }) => {
+    };
+    const restore = ({ item, live }: Written) => {
       const managedFields = (item.object.metadata as { managedFields?: unknown[] }).managedFields;
       return this.patch(live, { metadata: { managedFields: managedFields?.length ? managedFields : [{}] } });
-    });
+    };
+    const orders = [...new Set(batch.items.map((i) => i.entry.order))].sort((a, b) => a - b);
+    let written: Written[] = [];
+    for (const order of orders) {
+      const round = [
+        ...written.map((w) => () => restore(w).then(() => undefined)),
+        ...batch.items.filter((i) => i.entry.order === order).map((i) => () => write(i)),
+      ];
+      written = (await inOrder(round, PARALLEL, (task) => task())).filter((w): w is Written => !!w);
+      await batch.between?.();
+    }
+    await inOrder(written, PARALLEL, restore);
   }
 
   /** Create; on AlreadyExists, take it only if it is this pivot's copy of the same source object. */

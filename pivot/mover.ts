@@ -289,12 +289,8 @@ export class Mover {
         await target.activate(plan());
         return this.lease.advance(j, "SourceDeleting");
       case "SourceDeleting": {
-        const entries = plan().filter((e) => e.deleteFromSource);
-        const recreated: string[] = [];
-        for (let order = Math.max(-1, ...entries.map((e) => e.order)); order >= 0; order--) {
-          const res = await source.deleteGroup(entries.filter((e) => e.order === order));
-          for (const [key, outcome] of res) if (outcome === "recreated") recreated.push(key);
-        }
+        const res = await source.deleteForMove(plan().filter((e) => e.deleteFromSource));
+        const recreated = [...res].filter(([, outcome]) => outcome === "recreated").map(([key]) => key);
         if (recreated.length)
           throw new PivotFailed(
             `re-created in the source since the plan was frozen (left alone): ${recreated.join(", ")}`,

@@ -5,7 +5,7 @@
 // its own client (./source.ts: KubeSource). It also holds the journal.
 // TargetPort: the cluster they go to. ./direct.ts reaches it with a kubeconfig (DirectTarget: the
 // CLI, install/uninstall). A link-mode target (the cell, over the agent link, so nothing ever
-// connects into a child) implements the same interface with AgentCommands: copyGroup is one import
+// connects into a child) implements the same interface with AgentCommands: copy is one import
 // command per group, inventory a read-only inventory command, activate/remove narrow commands
 // the agent's policy admits for objects carrying the pivot's id.
 import type { KubeObject } from "../core/k8s/object";
@@ -43,10 +43,11 @@ export interface SourcePort {
   /** Mark source Clusters as pivoted to the target identity (never unpaused again). */
   fence(entries: readonly PlanEntry[], targetIdentity: string): Promise<void>;
   /**
-   * Delete planned objects of one group (annotate delete-for-move, delete with a UID precondition,
-   * then strip finalizers), in parallel. An object of the same name with another UID is "recreated".
+   * Delete the planned objects: annotate them all delete-for-move, then group by group in reverse
+   * order, delete with a UID precondition, then strip finalizers. An object of the same name with
+   * another UID is "recreated" (never touched).
    */
-  deleteGroup(entries: readonly PlanEntry[]): Promise<Map<string, DeleteOutcome>>;
+  deleteForMove(entries: readonly PlanEntry[]): Promise<Map<string, DeleteOutcome>>;
 }
 
 /** One object to copy: its plan entry and the source object as read now. */
@@ -63,7 +64,10 @@ export interface CopyBatch {
   readonly record: ClusterRecord;
   /** Every plan entry by source UID (owner references are resolved through it). */
   readonly bySourceUid: ReadonlyMap<string, PlanEntry>;
+  /** Every object to copy, of any group (the port keeps owners before dependents). */
   readonly items: readonly CopyItem[];
+  /** Called between groups (the mover renews its lease there when a copy runs long). */
+  readonly between?: () => Promise<unknown>;
 }
 
 /** A target object carrying the pivot's id that the plan does not name (left by an earlier freeze). */
@@ -99,8 +103,11 @@ export interface TargetPort {
   inventory(entries: readonly PlanEntry[], pivotId: string): Promise<Inventory>;
   /** Make the namespace exist. */
   prepare(namespace: string): Promise<void>;
-  /** Create or update one group's copies (owners already copied), restoring the source's managedFields. */
-  copyGroup(batch: CopyBatch): Promise<void>;
+  /**
+   * Create or update the copies, owners first (group by group), and restore each copy's managedFields
+   * to the source's right after it is written. A link-mode port sends one import command per group.
+   */
+  copy(batch: CopyBatch): Promise<void>;
   /** Unpause the copies of planned ClusterClasses, then Clusters ({"spec":{"paused":null}}: no field owner kept). */
   activate(entries: readonly PlanEntry[]): Promise<void>;
   /** Delete copies (rollback, strays) by identity and UID, in the given order. */

@@ -140,7 +140,7 @@ export class KubeSource implements SourcePort {
     );
   }
 
-  async deleteGroup(entries: readonly PlanEntry[]): Promise<Map<string, DeleteOutcome>> {
+  async deleteForMove(entries: readonly PlanEntry[]): Promise<Map<string, DeleteOutcome>> {
     const live = await this.read(entries);
     const out = new Map<string, DeleteOutcome>();
     const mine: { entry: PlanEntry; obj: KubeObject }[] = [];
@@ -150,8 +150,8 @@ export class KubeSource implements SourcePort {
       else if (uidOf(obj) !== entry.sourceUid) out.set(keyOf(entry), "recreated");
       else mine.push({ entry, obj });
     }
-    // Three passes (annotate all, delete all, strip all) so the n-th request of a group is always the
-    // same one; an object found gone or re-created drops out of the later passes.
+    // Passes — annotate everything, then per group in reverse order delete all, strip all — so the
+    // n-th request is always the same one; an object found gone or re-created drops out of later passes.
     const step = async (
       items: typeof mine,
       fn: (i: (typeof mine)[number]) => Promise<KubeObject | undefined | "skip">,
@@ -181,30 +181,36 @@ export class KubeSource implements SourcePort {
         : [{ op: "add", path: "/metadata/annotations", value: { [CLUSTERCTL.deleteForMove]: "" } }];
       return this.patch(obj, [{ op: "test", path: "/metadata/uid", value: entry.sourceUid }, ...ops], JSON_PATCH);
     });
-    const deleted = await step(annotated, async ({ entry, obj }) => {
-      if ((obj.metadata as { deletionTimestamp?: string }).deletionTimestamp) return "skip";
-      const path = await this.kube.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
-      const res = await this.kube.request<KubeObject>("DELETE", path, {
-        kind: "DeleteOptions",
-        apiVersion: "v1",
-        propagationPolicy: "Background",
-        preconditions: { uid: entry.sourceUid },
-      });
-      // A Status means it is gone; the object itself means finalizers hold it.
-      return res?.kind === obj.kind ? res : { ...obj, metadata: { ...obj.metadata, finalizers: [] } as never };
-    });
-    await step(
-      deleted.filter((i) => ((i.obj.metadata as { finalizers?: string[] }).finalizers ?? []).length > 0),
-      ({ entry, obj }) =>
-        this.patch(
-          obj,
-          [
-            { op: "test", path: "/metadata/uid", value: entry.sourceUid },
-            { op: "replace", path: "/metadata/finalizers", value: [] },
-          ],
-          JSON_PATCH,
-        ),
-    );
+    const orders = [...new Set(annotated.map((i) => i.entry.order))].sort((a, b) => b - a);
+    for (const order of orders) {
+      const deleted = await step(
+        annotated.filter((i) => i.entry.order === order),
+        async ({ entry, obj }) => {
+          if ((obj.metadata as { deletionTimestamp?: string }).deletionTimestamp) return "skip";
+          const path = await this.kube.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+          const res = await this.kube.request<KubeObject>("DELETE", path, {
+            kind: "DeleteOptions",
+            apiVersion: "v1",
+            propagationPolicy: "Background",
+            preconditions: { uid: entry.sourceUid },
+          });
+          // A Status means it is gone; the object itself means finalizers hold it.
+          return res?.kind === obj.kind ? res : { ...obj, metadata: { ...obj.metadata, finalizers: [] } as never };
+        },
+      );
+      await step(
+        deleted.filter((i) => ((i.obj.metadata as { finalizers?: string[] }).finalizers ?? []).length > 0),
+        ({ entry, obj }) =>
+          this.patch(
+            obj,
+            [
+              { op: "test", path: "/metadata/uid", value: entry.sourceUid },
+              { op: "replace", path: "/metadata/finalizers", value: [] },
+            ],
+            JSON_PATCH,
+          ),
+      );
+    }
     for (const i of mine) if (!out.has(keyOf(i.entry))) out.set(keyOf(i.entry), "deleted");
     return out;
   }

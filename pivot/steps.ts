@@ -70,7 +70,6 @@ export async function copyAndVerify(
   const pivotId = j.spec.pivotId;
   const bySourceUid = new Map(plan.map((e) => [e.sourceUid, e]));
   const record = { sourceIdentity: j.spec.source.apiIdentity, setDigest: j.status!.setDigest ?? "" };
-  const groups = Math.max(-1, ...plan.map((e) => e.order)) + 1;
   let [src, inv] = await Promise.all([source.read(plan), target.inventory(plan, pivotId)]);
   let verdict = verifyCopies(plan, inv.byKey, src, pivotId, inv.strays.length);
   if (verdict.source.length) throw new SourceChanged(verdict.source);
@@ -89,12 +88,7 @@ export async function copyAndVerify(
       else if (fieldsOnly.has(keyOf(e))) items.push({ entry: e, object, action: "restore-fields" });
     }
     if (conflicts.length) throw new CopyConflict(conflicts);
-    for (let order = 0; order < groups; order++) {
-      const group = items.filter((i) => i.entry.order === order);
-      if (!group.length) continue;
-      await target.copyGroup({ pivotId, record, bySourceUid, items: group });
-      await renew();
-    }
+    if (items.length) await target.copy({ pivotId, record, bySourceUid, items, between: renew });
     if (inv.strays.length) await target.remove(inv.strays);
     [src, inv] = await Promise.all([source.read(plan), target.inventory(plan, pivotId)]);
     verdict = verifyCopies(plan, inv.byKey, src, pivotId, inv.strays.length);
