@@ -12,6 +12,7 @@ import {
   type PlanEntry,
 } from "../core/pivot/model";
 import { ACTIVATE_CLASS_PATCH, ACTIVATE_CLUSTER_PATCH } from "../core/pivot/copy";
+import { finalizersOf } from "../core/pivot/normalise";
 import { discoveryTypes } from "../core/pivot/discovery";
 import { classRefOf } from "../core/pivot/graph";
 import { refOf, type KubeObject } from "../core/k8s/object";
@@ -181,35 +182,37 @@ export class KubeSource implements SourcePort {
         : [{ op: "add", path: "/metadata/annotations", value: { [CLUSTERCTL.deleteForMove]: "" } }];
       return this.patch(obj, [{ op: "test", path: "/metadata/uid", value: entry.sourceUid }, ...ops], JSON_PATCH);
     });
+    // Then group by group in reverse order: a round strips the finalizers of the group deleted in the
+    // round before (delete, THEN strip) and deletes the next group; dependents go before their owners.
+    const del = async ({ entry, obj }: (typeof mine)[number]) => {
+      if ((obj.metadata as { deletionTimestamp?: string }).deletionTimestamp) return "skip" as const;
+      const path = await this.kube.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+      const res = await this.kube.request<KubeObject>("DELETE", path, {
+        kind: "DeleteOptions",
+        apiVersion: "v1",
+        propagationPolicy: "Background",
+        preconditions: { uid: entry.sourceUid },
+      });
+      // A Status means it is gone; the object itself means finalizers hold it.
+      return res?.kind === obj.kind ? res : { ...obj, metadata: { ...obj.metadata, finalizers: [] } as never };
+    };
+    const strip = ({ entry, obj }: (typeof mine)[number]) =>
+      this.patch(
+        obj,
+        [
+          { op: "test", path: "/metadata/uid", value: entry.sourceUid },
+          { op: "replace", path: "/metadata/finalizers", value: [] },
+        ],
+        JSON_PATCH,
+      );
+    const held = (items: typeof mine) => items.filter((i) => finalizersOf(i.obj).length > 0);
     const orders = [...new Set(annotated.map((i) => i.entry.order))].sort((a, b) => b - a);
-    for (const order of orders) {
-      const deleted = await step(
-        annotated.filter((i) => i.entry.order === order),
-        async ({ entry, obj }) => {
-          if ((obj.metadata as { deletionTimestamp?: string }).deletionTimestamp) return "skip";
-          const path = await this.kube.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
-          const res = await this.kube.request<KubeObject>("DELETE", path, {
-            kind: "DeleteOptions",
-            apiVersion: "v1",
-            propagationPolicy: "Background",
-            preconditions: { uid: entry.sourceUid },
-          });
-          // A Status means it is gone; the object itself means finalizers hold it.
-          return res?.kind === obj.kind ? res : { ...obj, metadata: { ...obj.metadata, finalizers: [] } as never };
-        },
-      );
-      await step(
-        deleted.filter((i) => ((i.obj.metadata as { finalizers?: string[] }).finalizers ?? []).length > 0),
-        ({ entry, obj }) =>
-          this.patch(
-            obj,
-            [
-              { op: "test", path: "/metadata/uid", value: entry.sourceUid },
-              { op: "replace", path: "/metadata/finalizers", value: [] },
-            ],
-            JSON_PATCH,
-          ),
-      );
+    let deleted: typeof mine = [];
+    for (const order of [...orders, undefined]) {
+      const toStrip = held(deleted);
+      const toDelete = order === undefined ? [] : annotated.filter((i) => i.entry.order === order);
+      const round = await step([...toStrip, ...toDelete], (i) => (toStrip.includes(i) ? strip(i) : del(i)));
+      deleted = round.filter((i) => toDelete.includes(i));
     }
     for (const i of mine) if (!out.has(keyOf(i.entry))) out.set(keyOf(i.entry), "deleted");
     return out;

@@ -4,7 +4,8 @@
 //   I2 before Activated (or rolling back), the target Cluster is absent or paused
 //   I3 from Fenced on, the source Cluster is absent, or paused and fenced
 //   I4 nothing lost: every planned object exists in the source or the target with its digest
-//   I5 no dangling owner: every ownerReference UID exists on its side (else the GC deletes the object)
+//   I5 no dangling owner: every ownerReference UID exists on its side (else the GC deletes the object;
+//      a source object the pivot is already deleting is exempt)
 //   I6 no duplicate: the target holds nothing unplanned, and the active side's Machines are exactly
 //      the Machines before the pivot (no second set of infrastructure)
 import type { KubeObject } from "../k8s/object";
@@ -90,10 +91,12 @@ export function checkInvariants(input: InvariantInput): Violation[] {
   ] as const) {
     const uids = new Set([...objs.values()].map(uidOf));
     for (const [key, o] of objs)
-      for (const r of (o.metadata as { ownerReferences?: { uid: string; kind: string; name: string }[] })
-        .ownerReferences ?? [])
-        if (!uids.has(r.uid))
-          out.push({ id: "I5", message: `${side} ${key}: owner ${r.kind} ${r.name} (uid ${r.uid}) does not exist` });
+      // A source object already being deleted by the pivot cannot be lost to the GC: skip it.
+      if (!(side === "source" && (o.metadata as { deletionTimestamp?: string }).deletionTimestamp))
+        for (const r of (o.metadata as { ownerReferences?: { uid: string; kind: string; name: string }[] })
+          .ownerReferences ?? [])
+          if (!uids.has(r.uid))
+            out.push({ id: "I5", message: `${side} ${key}: owner ${r.kind} ${r.name} (uid ${r.uid}) does not exist` });
   }
 
   const planned = new Set(input.plan.map(keyOfEntry));
