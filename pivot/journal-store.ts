@@ -2,7 +2,6 @@
 // the resourceVersion read last (compare-and-swap: a 409 means someone else wrote in between).
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { linkCrds } from "../agent/deploy/crds";
 import { LINK_API_VERSION } from "../agent/api/types";
 import type { PivotSpec, PivotStatus } from "../core/pivot/journal";
 import { KubeError, type KubeClient } from "../kube/client";
@@ -62,6 +61,8 @@ export class JournalStore {
   /** Install the ClusterPivot CRD and the namespace if missing (a source the cell never ran in). */
   async ensure(): Promise<void> {
     if (!(await this.hasCrd())) {
+      // Loaded only here: the YAML parser is not needed by a source that has the CRD (start-up time).
+      const { linkCrds } = await import("../agent/deploy/crds");
       const crd = linkCrds().find((c) => c.metadata.name === CRD_NAME)!;
       await this.kube.create(crd).catch((e: unknown) => {
         if (!(e instanceof KubeError && e.status === 409)) throw e;
