@@ -82,7 +82,7 @@ export class Mover {
   async dryRun(): Promise<DryRun> {
     const j = (await this.o.journal.hasCrd()) ? await this.o.journal.get(this.name) : undefined;
     const live = j && !TERMINAL.includes(j.status?.phase ?? "Planned");
-    const { result, target } = await this.preflight(live ? j : undefined, true);
+    const { result, target } = await this.preflight(live ? j : undefined);
     return {
       result,
       targetRefusals: target,
@@ -134,7 +134,7 @@ export class Mover {
   // ---- start, lease, loop ----------------------------------------------------------------------
 
   /** Discover and plan (read-only); `j` is the pivot resuming, whose pauses and copies are its own. */
-  private async preflight(j: StoredJournal | undefined, dry = false) {
+  private async preflight(j: StoredJournal | undefined) {
     const pivotId = j?.spec.pivotId;
     const discovered = await this.o.source.discover(this.o.namespace);
     const result = planPivot({
@@ -142,7 +142,6 @@ export class Mover {
       ...(this.o.cluster !== undefined ? { cluster: this.o.cluster } : {}),
       ...discovered,
       pausedByUs: new Set(j?.status?.pause ?? []),
-      skipProvisioningCheck: dry,
     });
     if (!result.ok) return { result, target: [] as Refusal[] };
     const [types, inv] = await Promise.all([

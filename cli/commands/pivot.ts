@@ -61,8 +61,8 @@ export async function run(argv: string[], io: CommandIO = processIO): Promise<nu
   } catch (e) {
     throw new CliError(`pivot: ${(e as Error).message}`);
   }
-  const source = PivotKube.open(from, counter, "source");
-  const target = PivotKube.open(to, counter, "target");
+  const source = openKube("--from-kubeconfig", from, counter, "source");
+  const target = openKube("--to-kubeconfig", to, counter, "target");
   const started = Date.now();
   const mover = new Mover({
     source: new KubeSource(source),
@@ -103,6 +103,14 @@ export async function run(argv: string[], io: CommandIO = processIO): Promise<nu
   } finally {
     source.close();
     target.close();
+  }
+}
+
+function openKube(flag: string, file: string, counter: MutationCounter, label: string): PivotKube {
+  try {
+    return PivotKube.open(file, counter, label);
+  } catch (e) {
+    throw new CliError(`pivot: ${flag} ${file}: ${(e as Error).message}`);
   }
 }
 

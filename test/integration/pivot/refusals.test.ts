@@ -1,9 +1,10 @@
 // Refusals (issue 14, item 5): each case makes `bin/lattice pivot` exit 3 with a message naming the
 // objects, and changes nothing in either cluster (every object and its resourceVersion, and the
-// journals, compared before and after). Also: --dry-run prints the plan and writes nothing, and a
-// pivot past its fence refuses to roll back.
+// journals, compared before and after). Also: --dry-run prints the plan and writes nothing; a pivot
+// past its fence refuses to roll back; one before its fence rolls back to the source as it was.
 import type { KubeObject } from "../../../core/k8s/object";
 import { LINK_API_VERSION } from "../../../agent/api/types";
+import { digestOf } from "../../../core/pivot/normalise";
 import { installCrds } from "../../harness/controlplane";
 import { loadCrds } from "../../harness/crds";
 import {
@@ -185,4 +186,29 @@ test("past the fence, --abort refuses: only forward", async () => {
     code: 0,
     stdout: expect.stringMatching(new RegExp(`completed: ${f.objects.length - f.stays.length} objects moved`)),
   });
+});
+
+test("--abort before the fence: the copies are removed and the source unpaused, as it was", async () => {
+  await loadInto(bed.source, { ...SMALL, namespace: "r-abort" });
+  const before = await snapshot(bed.source, bed.types, "r-abort");
+  // Killed in the middle of copying (the journal's 5th status write enters Copying; 10 writes later
+  // some copies exist in the target).
+  const probe = mover(bed, "r-abort-probe");
+  await loadInto(bed.source, { ...SMALL, namespace: "r-abort-probe" });
+  await probe.mover.run();
+  probe.close();
+  const copying = probe.counter.trace.flatMap((t, i) =>
+    /clusterpivots\/r-abort-probe\/status$/.test(t) ? [i + 1] : [],
+  )[4]!;
+  const killed = await latticePivot(bed, "r-abort", [], { LATTICE_PIVOT_FAULT: `after:${copying + 10}:kill` });
+  expect(killed.signal).toBe("SIGKILL");
+  expect((await snapshot(bed.target, bed.types, "r-abort")).length).toBeGreaterThan(0);
+  const r = await latticePivot(bed, "r-abort", ["--abort"]);
+  expect({ code: r.code, out: r.stdout }).toEqual({ code: 0, out: expect.stringMatching(/rolled back/) });
+  expect(await snapshot(bed.target, bed.types, "r-abort")).toEqual([]);
+  const after = await snapshot(bed.source, bed.types, "r-abort");
+  const cluster = after.find((o) => o.kind === "Cluster")!;
+  expect((cluster.spec as { paused?: boolean }).paused).toBeUndefined();
+  expect(after.map(digestOf).sort()).toEqual(before.map(digestOf).sort());
+  expect((await journal(bed.source, "r-abort"))?.status?.phase).toBe("Aborted");
 });
