@@ -50,6 +50,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "show which Pulumi engine and plugins lattice uses; 'engine install-plugins' for your own pulumi",
     load: async () => (await import("./commands/engine")).run,
   },
+  pivot: {
+    summary: "move a namespace's Cluster API objects to another management cluster (journaled, resumable)",
+    load: async () => (await import("./commands/pivot")).run,
+  },
 };
 
 function usage(): string {
