@@ -6,8 +6,8 @@ import { AGENT_CAPABILITIES, LATTICE_VERSION } from "../protocol/version";
 import { getFips } from "node:crypto";
 import { Executor } from "./executor";
 import { collectHealth, kubernetesVersion } from "./health";
-import { saveRenewedCertificate } from "./identity";
-import type { AgentHost } from "./link";
+import { loadIdentity, saveRenewedCertificate } from "./identity";
+import type { AgentHost, Identity } from "./link";
 import type { LinkPolicy } from "./policy";
 import type { Logger } from "../log";
 
@@ -48,5 +48,9 @@ export class KubeAgentHost implements AgentHost {
 
   saveCertificate(cert: string, key: string): Promise<void> {
     return saveRenewedCertificate(this.kube, this.namespace, cert, key);
+  }
+
+  loadIdentity(): Promise<Identity> {
+    return loadIdentity(this.kube, this.namespace);
   }
 }

@@ -23,15 +23,42 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 export type LinkPackage = ProtoGrpcType["lattice"]["agent"]["v1"];
 
 let cached: LinkPackage | undefined;
+let definition: protoLoader.PackageDefinition | undefined;
+
+function packageDefinition(): protoLoader.PackageDefinition {
+  definition ??= protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
+  return definition;
+}
 
 /** The loaded package (parsed once per process). */
 export function linkPackage(): LinkPackage {
-  if (!cached) {
-    const def = protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
-    cached = (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).lattice.agent.v1;
-  }
+  cached ??= (grpc.loadPackageDefinition(packageDefinition()) as unknown as ProtoGrpcType).lattice.agent.v1;
   return cached;
 }
+
+/** Protobuf encoding of the stream's messages, for the cell's own HTTP/2 server (agent/cell/server.ts). */
+export interface LinkCodec {
+  /** AgentMessage bytes → object in the shapes of LOADER_OPTIONS; throws on bytes that do not decode. */
+  decodeAgentMessage(bytes: Buffer): AgentMessage__Output;
+  encodeCellMessage(msg: CellMessage): Buffer;
+}
+
+let codec: LinkCodec | undefined;
+
+/** The codec of Link.Connect, the same (de)serializers grpc-js would use. */
+export function linkCodec(): LinkCodec {
+  if (!codec) {
+    const method = (packageDefinition()["lattice.agent.v1.Link"] as protoLoader.ServiceDefinition).Connect!;
+    codec = {
+      decodeAgentMessage: (b) => method.requestDeserialize(b) as AgentMessage__Output,
+      encodeCellMessage: (m) => method.responseSerialize(m),
+    };
+  }
+  return codec;
+}
+
+import type { AgentMessage__Output } from "../../proto/gen/lattice/agent/v1/AgentMessage";
+import type { CellMessage } from "../../proto/gen/lattice/agent/v1/CellMessage";
 
 export type { AgentMessage, AgentMessage__Output } from "../../proto/gen/lattice/agent/v1/AgentMessage";
 export type { CellMessage, CellMessage__Output } from "../../proto/gen/lattice/agent/v1/CellMessage";

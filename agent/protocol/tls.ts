@@ -67,8 +67,9 @@ export function serverTlsOptions(m: TlsMaterial, requestClientCert: boolean): tl
 }
 
 /**
- * Server credentials for the link: mutual TLS against the cell CA with FIPS_TLS. `rotate` swaps in
- * a renewed serving certificate without dropping connections.
+ * grpc-js server credentials with the link's TLS: mutual TLS against the cell CA with FIPS_TLS.
+ * The cell serves on node:http2 itself (agent/cell/server.ts); this is for grpc-js servers that
+ * play a cell in tests. `rotate` swaps in a renewed serving certificate.
  */
 export class LinkServerCredentials extends grpc.ServerCredentials {
   constructor(m: TlsMaterial) {
@@ -102,35 +103,21 @@ export function linkChannelCredentials(m: TlsMaterial, serverName = CELL_SERVER_
 const MiB = 1024 * 1024;
 
 /**
- * Server options, chosen for thousands of long-lived, mostly idle streams:
- *  - the cell pings each connection after a minute of silence and drops it when the ping is not
- *    answered in 20 s: an agent that vanished without a FIN is found even if heartbeats stop
- *    arriving for a reason the session sweep has not seen yet;
- *  - channelz off: it keeps per-call and per-socket history the cell has no use for (memory);
- *  - agents send small messages (4 MiB cap); commands going out may carry manifests (16 MiB cap).
- */
-export const LINK_SERVER_OPTIONS: grpc.ServerOptions = {
-  "grpc.keepalive_time_ms": 60_000,
-  "grpc.keepalive_timeout_ms": 20_000,
-  "grpc.max_receive_message_length": 4 * MiB,
-  "grpc.max_send_message_length": 16 * MiB,
-  "grpc.max_concurrent_streams": 8,
-  "grpc.enable_channelz": 0,
-};
-
-/**
  * Channel options for an agent:
- *  - transport keepalive every 60 s even without calls, given up after 60 s unanswered (a backstop;
- *    a busy cell answers pings late, and a redial costs it more than waiting);
+ *  - HTTP/2 PING keepalive (default every 60 s, given up after 20 s unanswered): how an agent finds
+ *    a cell that went silent; the cell's HTTP/2 stack answers without running any of its code;
  *  - its own subchannel (never shared with another agent hosted in the same process) and its own
  *    reconnect policy: the agent closes the channel and dials anew with jittered backoff;
  *  - SNI/authority "lattice-cell", the name checked on the cell's certificate;
  *  - no transparent retries: a link stream is not replayable.
  */
-export function linkChannelOptions(serverName = CELL_SERVER_NAME): grpc.ChannelOptions {
+export function linkChannelOptions(
+  serverName = CELL_SERVER_NAME,
+  keepalive: { intervalMs: number; timeoutMs: number } = { intervalMs: 60_000, timeoutMs: 20_000 },
+): grpc.ChannelOptions {
   return {
-    "grpc.keepalive_time_ms": 60_000,
-    "grpc.keepalive_timeout_ms": 60_000,
+    "grpc.keepalive_time_ms": keepalive.intervalMs,
+    "grpc.keepalive_timeout_ms": keepalive.timeoutMs,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.ssl_target_name_override": serverName,
     "grpc.default_authority": serverName,

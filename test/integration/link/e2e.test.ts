@@ -64,8 +64,6 @@ describe(`parent link end to end (${WHERE})`, () => {
         "agent",
         "--kubeconfig",
         kubeconfig,
-        "--heartbeat-interval",
-        "1s",
         "--health-interval",
         "1s",
         "--backoff-base",
