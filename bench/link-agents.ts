@@ -158,6 +158,12 @@ async function main(): Promise<void> {
     if (cmd === "count") {
       const byCell: Record<string, number> = {};
       for (const c of cellOf) if (c) byCell[c] = (byCell[c] ?? 0) + 1;
+      let handshakes = 0;
+      let resumed = 0;
+      for (const ag of agents) {
+        handshakes += ag.tlsHandshakes.total;
+        resumed += ag.tlsHandshakes.resumed;
+      }
       out({
         type: "count",
         connected,
@@ -165,6 +171,8 @@ async function main(): Promise<void> {
         executed,
         duplicates,
         disconnects,
+        handshakes,
+        resumed,
         reasons: Object.fromEntries(reasons),
       });
     } else if (cmd === "hb") {

@@ -1,5 +1,5 @@
 // npm run bench:link -- --agents N [--duration 30s] [--cmd-rate 200] [--heartbeat 1s] [--workers W]
-//                        [--connects-per-second R] [--phases cmd,heartbeat,reconnect,failover]
+//                        [--connects-per-second R] [--phases cmd,heartbeat,reconnect,failover] [--floor]
 //
 // N agents — each with its own key, certificate and TLS connection — against `lattice cell`
 // processes backed by a real parent API server. Agents are spread over W worker processes
@@ -17,6 +17,10 @@
 //   failover   a second cell on the same address (SO_REUSEPORT: the kernel spreads connections
 //              over both, as a Service does over replicas); every agent redials, so about half land
 //              on each; then kill -9 one: until every agent of the dead one is on the other.
+//
+// --floor runs none of these: the same agents connect to bench/link-floor.ts (a plain Node HTTP/2
+// server with the link's mutual TLS, one stream per agent, nothing else) and its RSS is reported:
+// the memory floor the cell is compared with (floor_rss_mib, and per agent against an idle process).
 //
 // Progress lines start with "#", each with the load average; the last stdout line is one JSON
 // object: {"agents","cmd_rtt_p50_ms","cmd_rtt_p99_ms","cell_rss_mib","reconnect_all_s","failover_s",
@@ -36,6 +40,7 @@ import { freePorts, startProcess, tail, type Proc } from "../test/harness/proces
 import { nodePath, ROOT } from "../test/harness/tools";
 import { installLinkCrds } from "../agent/deploy/crds";
 import { loadOrCreateCa } from "../agent/pki/store";
+import { generateKeyPair, privateKeyPem } from "../agent/pki/crypto";
 import {
   CA_SECRET_NAME,
   DEFAULT_NAMESPACE,
@@ -59,6 +64,7 @@ const { values: f } = parseArgs({
     "connects-per-second": { type: "string", default: "400" },
     phases: { type: "string", default: "cmd,heartbeat,reconnect,failover" },
     "cell-node-options": { type: "string", default: "" },
+    floor: { type: "boolean", default: false },
   },
 });
 const load = () =>
@@ -78,6 +84,9 @@ interface Count {
   byCell: Record<string, number>;
   executed: number;
   duplicates: number;
+  /** TLS handshakes of all agents so far, and how many resumed a session. */
+  handshakes: number;
+  resumed: number;
 }
 
 /** Compiled code finds its packages through NODE_PATH (it lives outside the repository). */
@@ -192,9 +201,13 @@ async function main(): Promise<void> {
     say(`${agents} ClusterLinks created in ${Date.now() - t0} ms`);
 
     const build = path.join(dir, "build");
-    execFileSync(path.join(ROOT, "agent", "deploy", "build-js.sh"), [build, "bench/link-agents.ts"], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    execFileSync(
+      path.join(ROOT, "agent", "deploy", "build-js.sh"),
+      [build, "bench/link-agents.ts", "bench/link-floor.ts"],
+      {
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
     const [grpcPort, bootstrapPort] = (await freePorts(2)) as [number, number];
     const startCell = async (name: string): Promise<Cell> => {
       const log = path.join(dir, `${name}.log`);
@@ -219,19 +232,18 @@ async function main(): Promise<void> {
         const ready = readFileSync(log, "utf8")
           .split("\n")
           .find((l) => l.includes('"cell ready"'));
-        if (ready) {
-          const cell = { proc, log, instance: String((JSON.parse(ready) as { instance: string }).instance) };
-          cells.push(cell);
-          return cell;
-        }
+        if (ready) return { proc, log, instance: String((JSON.parse(ready) as { instance: string }).instance) };
         if (!proc.isRunning()) throw new Error(`${name} exited:\n${tail(log)}`);
         await sleep(50);
       }
       throw new Error(`${name} not ready:\n${tail(log)}`);
     };
-    let cell = await startCell("cell-1");
+    let cell = f.floor ? await startFloor(build, dir, caFile, grpcPort, parent) : await startCell("cell-1");
+    cells.push(cell);
+    await sleep(2000); // settled after start-up
+    const idleRss = rssMiB(cell.proc.pid);
     say(
-      `cell ${cell.instance} (pid ${cell.proc.pid}) on 127.0.0.1:${grpcPort}, RSS ${rssMiB(cell.proc.pid)} MiB before agents`,
+      `${f.floor ? "floor server" : `cell ${cell.instance}`} (pid ${cell.proc.pid}) on 127.0.0.1:${grpcPort}, RSS ${idleRss} MiB before agents`,
     );
 
     const ws: Worker[] = [];
@@ -262,6 +274,16 @@ async function main(): Promise<void> {
       `connected ${connected}/${agents}; certificates ${Math.max(...readies.map((r) => Number(r.certMs)))} ms, ` +
         `connecting ${Math.max(...readies.map((r) => Number(r.connectMs)))} ms; cell RSS ${rssMiB(cell.proc.pid)} MiB`,
     );
+    if (f.floor) {
+      await sleep(5000);
+      const rss = rssMiB(cell.proc.pid);
+      say(
+        `floor server RSS ${rss} MiB with ${connected} streams: ${(((rss - idleRss) * 1024) / connected).toFixed(1)} KiB per agent`,
+      );
+      result.floor_rss_mib = rss;
+      result.floor_idle_rss_mib = idleRss;
+      result.floor_kib_per_agent = Math.round(((rss - idleRss) * 1024 * 10) / connected) / 10;
+    }
     const count = async (): Promise<Count> => {
       for (const w of ws) w.send("count");
       const cs = (await Promise.all(ws.map((w) => w.next("count")))) as unknown as Count[];
@@ -272,6 +294,8 @@ async function main(): Promise<void> {
         byCell,
         executed: cs.reduce((n, c) => n + c.executed, 0),
         duplicates: cs.reduce((n, c) => n + c.duplicates, 0),
+        handshakes: cs.reduce((n, c) => n + c.handshakes, 0),
+        resumed: cs.reduce((n, c) => n + c.resumed, 0),
       };
     };
     const watched = () =>
@@ -282,10 +306,21 @@ async function main(): Promise<void> {
       ] as [string, number][];
     const cpu = (pid: number) => (pid === -1 ? ws.reduce((s, w) => s + cpuSeconds(w.proc.pid!), 0) : cpuSeconds(pid));
     const cpuReport = (before: [string, number, number][], seconds: number) =>
-      before.map(([name, pid, c0]) => `${name} ${Math.round(((cpu(pid) - c0) / seconds) * 100)}%`).join(", ");
+      before
+        .map(([name, pid, c0]) => [name, Math.round(((cpu(pid) - c0) / seconds) * 100)] as const)
+        .map(([name, pct]) => (Number.isNaN(pct) ? `${name} (gone)` : `${name} ${pct}%`))
+        .join(", ");
     const cpuStart = () => watched().map(([n, pid]) => [n, pid, cpu(pid)] as [string, number, number]);
 
     await sleep(3000); // first health reports; status writes start (they trail a connect storm)
+    if (!f.floor) {
+      const rss = rssMiB(cell.proc.pid);
+      say(
+        `cell RSS ${rss} MiB with ${connected} agents: ${(((rss - idleRss) * 1024) / connected).toFixed(1)} KiB per agent over its idle ${idleRss} MiB`,
+      );
+      result.cell_idle_rss_mib = idleRss;
+      result.cell_kib_per_agent = Math.round(((rss - idleRss) * 1024 * 10) / connected) / 10;
+    } else phases.clear();
 
     if (phases.has("cmd")) {
       const r = await commandPhase(parent, agents, cmdRate, durationMs, cell, cpuStart, cpuReport);
@@ -337,21 +372,30 @@ async function main(): Promise<void> {
     };
 
     if (phases.has("reconnect")) {
+      const before = await count();
       const c0 = cpuStart();
       const killedAt = Date.now();
       process.kill(-cell.proc.pid, "SIGKILL");
       await cell.proc.exited;
       const old = cell.instance;
       cell = await startCell("cell-1-restarted");
+      cells.push(cell);
       say(`cell killed and restarted as ${cell.instance} in ${Date.now() - killedAt} ms`);
       const s = await waitAll("reconnect", (c) => c.connected === agents && !c.byCell[old], killedAt);
       result.reconnect_all_s = round1(s);
-      say(`all back in ${round1(s)} s; CPU meanwhile: ${cpuReport(c0, s)}; cell RSS ${rssMiB(cell.proc.pid)} MiB`);
+      const after = await count();
+      result.reconnect_resumed = `${after.resumed - before.resumed}/${after.handshakes - before.handshakes}`;
+      say(
+        `all back in ${round1(s)} s (TLS sessions resumed: ${String(result.reconnect_resumed)}); the new cell used ` +
+          `${cpuSeconds(cell.proc.pid).toFixed(1)} CPU-s since its start; CPU meanwhile: ${cpuReport(c0, s)}; ` +
+          `cell RSS ${rssMiB(cell.proc.pid)} MiB`,
+      );
       say(`cell stats: ${lastStats(cell.log)}`);
     }
 
     if (phases.has("failover")) {
       const second = await startCell("cell-2");
+      cells.push(second);
       say(`second cell ${second.instance} on the same address; every agent redials (1000/s)`);
       const t = Date.now();
       for (const w of ws) w.send(`redial ${Math.max(1, Math.round(1000 / workers))}`);
@@ -363,11 +407,14 @@ async function main(): Promise<void> {
       const victim = second;
       const moving = before.byCell[victim.instance] ?? 0;
       const c0 = cpuStart();
+      const hs = await count();
       const killedAt = Date.now();
       process.kill(-victim.proc.pid, "SIGKILL");
       const s = await waitAll("failover", (c) => c.connected === agents && !c.byCell[victim.instance], killedAt);
       result.failover_s = round1(s);
       result.failover_agents = moving;
+      const after = await count();
+      result.failover_resumed = `${after.resumed - hs.resumed}/${after.handshakes - hs.handshakes}`;
       say(`${moving} agents moved to ${cell.instance} in ${round1(s)} s; CPU meanwhile: ${cpuReport(c0, s)}`);
     }
 
@@ -400,6 +447,47 @@ async function main(): Promise<void> {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The floor server (bench/link-floor.ts) on the link's port, with a serving certificate from the CA. */
+async function startFloor(
+  build: string,
+  dir: string,
+  caFile: string,
+  port: number,
+  parent: ControlPlane,
+): Promise<Cell> {
+  const ca = await loadOrCreateCa(parent.client, DEFAULT_NAMESPACE);
+  const keys = await generateKeyPair();
+  const serving = await ca.issueServing(keys.publicKey, { dns: ["lattice-cell"], ip: ["127.0.0.1"] });
+  const certFile = path.join(dir, "floor.crt");
+  const keyFile = path.join(dir, "floor.key");
+  writeFileSync(certFile, serving.pem);
+  writeFileSync(keyFile, await privateKeyPem(keys.privateKey), { mode: 0o600 });
+  const log = path.join(dir, "floor.log");
+  const proc = startProcess(
+    "floor",
+    nodePath(),
+    [
+      path.join(build, "bench", "link-floor.js"),
+      "--ca-file",
+      caFile,
+      "--cert-file",
+      certFile,
+      "--key-file",
+      keyFile,
+      "--port",
+      String(port),
+    ],
+    log,
+    NODE_ENV_FOR_BUILD,
+  );
+  for (let i = 0; i < 600; i++) {
+    if (readFileSync(log, "utf8").includes('"ready"')) return { proc, log, instance: "floor" };
+    if (!proc.isRunning()) throw new Error(`floor server exited:\n${tail(log)}`);
+    await sleep(50);
+  }
+  throw new Error(`floor server not ready:\n${tail(log)}`);
+}
 
 function lastStats(log: string): string {
   const l = readFileSync(log, "utf8")

@@ -35,6 +35,7 @@ import { ClusterLinkIndex } from "./links";
 import { sweepLostCells } from "./lost-cells";
 import { admissionRefusal, DEFAULT_RENEWAL_INTERVAL_MS, renewalSigner } from "./revocation";
 import { startLinkServer, type AdmissionOptions, type LinkServer } from "./server";
+import { loadTicketKeys, rotateTicketKeys, TICKET_LIFETIME_S } from "./tickets";
 import { LinkStatusWriter } from "./status";
 import { DEFAULT_AGENT_IMAGE } from "../deploy/manifests";
 
@@ -77,6 +78,8 @@ export interface CellConfig {
   statsIntervalMs?: number;
   /** The bootstrap endpoint's log level (it runs in its own thread with its own logger). */
   logLevel?: Level;
+  /** worker (default): the bootstrap endpoint in its own thread; inline: on the link's event loop. */
+  bootstrapIsolation?: "worker" | "inline";
 }
 
 /** A running cell. */
@@ -162,6 +165,7 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
   await lease.start();
 
   const tokens = new TokenStore(c.kube, c.namespace);
+  let tickets = await loadTicketKeys(c.kube, c.namespace);
   const leaderDuties = leaderLoop(c, instance, links, commands, tokens, log);
   const leader = new LeaderElector(c.kube, c.namespace, instance, {
     leaseDurationMs: 15_000,
@@ -185,6 +189,8 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
     ...(c.keepalive ? { keepalive: c.keepalive } : {}),
     ...(c.admission ? { admission: c.admission } : {}),
     admit: (cluster, cert) => admissionRefusal(links, c.namespace, cluster, cert),
+    ticketKeys: tickets.keys,
+    ticketLifetimeS: TICKET_LIFETIME_S,
     renew: renewalSigner({
       kube: c.kube,
       namespace: c.namespace,
@@ -211,6 +217,7 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
       ...(c.addons ? { addons: c.addons } : {}),
       ...(c.bootstrapLimits ? { limits: c.bootstrapLimits } : {}),
       ...(c.logLevel ? { logLevel: c.logLevel } : {}),
+      ...(c.bootstrapIsolation ? { isolation: c.bootstrapIsolation } : {}),
       log: log.child({ part: "bootstrap" }),
     });
   } catch (e) {
@@ -241,6 +248,19 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
     (SERVING_CERT_VALIDITY_MS * 2) / 3,
   );
   renewServing.unref();
+  // Ticket keys the leader replaced (weekly): take them up within minutes.
+  const reloadTickets = setInterval(() => {
+    loadTicketKeys(c.kube, c.namespace).then(
+      (k) => {
+        if (k.keys.equals(tickets.keys)) return;
+        tickets = k;
+        server.setTicketKeys(k.keys);
+        log.info("TLS session ticket keys replaced");
+      },
+      (e: unknown) => log.warn("could not read the session ticket keys", { error: e as Error }),
+    );
+  }, 5 * 60_000);
+  reloadTickets.unref();
   const statsEvery = c.statsIntervalMs ?? 60_000;
   const stats =
     statsEvery > 0
@@ -284,6 +304,7 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
     stop() {
       stopped ??= (async () => {
         clearInterval(renewServing);
+        clearInterval(reloadTickets);
         clearInterval(stats);
         await bootstrap.stop();
         await server.stop(2000);
@@ -331,6 +352,7 @@ function leaderLoop(
       every(10 * 60_000, async () => {
         const n = await tokens.collectGarbage();
         if (n) log.info("expired or used bootstrap tokens deleted", { count: n });
+        await rotateTicketKeys(c.kube, c.namespace);
       });
       every(Math.max(5_000, leaseMs / 2), () =>
         sweepLostCells(c.kube, c.namespace, links, instance, {

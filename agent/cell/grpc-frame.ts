@@ -9,9 +9,28 @@
 // :status, content-type and the grpc-status at once. The cell accepts no compression: it answers
 // `grpc-accept-encoding: identity`, and a message with the compressed flag set ends the stream.
 // See https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md.
-import { status as Status } from "@grpc/grpc-js";
 
-export { Status };
+/** gRPC status codes the cell sends (the numbers of the gRPC specification; grpc-js calls them `status`). */
+export const Status = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
 
 /** The one path the cell serves. */
 export const CONNECT_PATH = "/lattice.agent.v1.Link/Connect";

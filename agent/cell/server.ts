@@ -17,7 +17,8 @@
 import * as http2 from "node:http2";
 import type * as tls from "node:tls";
 import { clusterOfPeer, IdentityError } from "../protocol/identity";
-import { linkCodec, type CellMessage } from "../protocol/load";
+import { linkCodec } from "../protocol/codec";
+import type { CellMessage } from "../protocol/load";
 import { FIPS_TLS, type TlsMaterial } from "../protocol/tls";
 import { FrontDoor, type FrontDoorStats } from "./front-door";
 import {
@@ -60,6 +61,9 @@ export interface LinkServerOptions extends Omit<SessionDeps, "registry"> {
   admit?: (cluster: string, cert: PeerCertificate) => string | undefined;
   /** Largest message accepted from an agent. */
   maxMessageBytes?: number;
+  /** TLS session ticket keys (48 bytes) shared by the replicas, and how long a ticket resumes (s). */
+  ticketKeys?: Buffer;
+  ticketLifetimeS?: number;
 }
 
 /** Agents are pinged after 20 s without an answer and dropped 10 s after an unanswered PING. */
@@ -90,6 +94,8 @@ export interface LinkServer {
   readonly silenceBoundMs: number;
   /** Serve a renewed certificate from now on (new handshakes). */
   rotate(m: TlsMaterial): void;
+  /** Issue and accept tickets with these keys from now on. */
+  setTicketKeys(keys: Buffer): void;
   /** End every stream (UNAVAILABLE), stop accepting, and close within graceMs. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -177,6 +183,8 @@ export async function startLinkServer(opts: LinkServerOptions): Promise<LinkServ
     rejectUnauthorized: true,
     allowHTTP1: false,
     handshakeTimeout: 10_000,
+    ...(opts.ticketKeys ? { ticketKeys: opts.ticketKeys } : {}),
+    ...(opts.ticketLifetimeS ? { sessionTimeout: opts.ticketLifetimeS } : {}),
     // One stream per agent; a few more let a reconnecting agent overlap without refusal.
     settings: { maxConcurrentStreams: 4, enablePush: false, maxHeaderListSize: 16 * 1024 },
   });
@@ -310,7 +318,16 @@ export async function startLinkServer(opts: LinkServerOptions): Promise<LinkServ
     silenceBoundMs: silenceBoundMs(keepaliveOpts),
     openStreams: () => open.size,
     stats: () => ({ sessions: sessions.size, keepaliveDropped: keepalive.dropped, frontDoor: door.stats() }),
-    rotate: (m) => h2.setSecureContext({ ...FIPS_TLS, ca: m.ca, cert: m.cert, key: m.key, honorCipherOrder: true }),
+    rotate: (m) =>
+      h2.setSecureContext({
+        ...FIPS_TLS,
+        ca: m.ca,
+        cert: m.cert,
+        key: m.key,
+        honorCipherOrder: true,
+        ...(opts.ticketLifetimeS ? { sessionTimeout: opts.ticketLifetimeS } : {}),
+      }),
+    setTicketKeys: (keys) => h2.setTicketKeys(keys),
     async stop(graceMs = 5000) {
       clearInterval(housekeeping);
       keepalive.stop();

@@ -6,7 +6,8 @@ import * as protoLoader from "@grpc/proto-loader";
 import * as path from "node:path";
 import { memoryLogger } from "../log";
 import { LOADER_OPTIONS, linkPackage, type CellMessage__Output } from "../protocol/load";
-import { linkChannelCredentials, linkChannelOptions, type TlsMaterial } from "../protocol/tls";
+import { type TlsMaterial } from "../protocol/tls";
+import { linkChannelCredentials, linkChannelOptions } from "../protocol/channel";
 import { testPki, type TestPki } from "../testkit/pki";
 import { MemoryCommands, RecordingStatus } from "../testkit/ports";
 import { eventually } from "../testkit/wait";
@@ -239,5 +240,63 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     const end = await s.ended;
     expect(end.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect(end.details).toMatch(/upgrade the cell/);
+  });
+});
+
+describe("TLS session resumption (the cell's server, grpc-js agents)", () => {
+  it("resumes on redial — on the same server, or another sharing its ticket keys — and admits the session's certificate", async () => {
+    const pki = await testPki();
+    const m = await pki.agent("c1");
+    const keys = (await import("node:crypto")).randomBytes(48);
+    const seen: string[] = [];
+    const start = (ticketKeys: Buffer) =>
+      startLinkServer({
+        host: "127.0.0.1",
+        port: 0,
+        tls: pki.serving,
+        status: new RecordingStatus(),
+        commands: new MemoryCommands(),
+        log: memoryLogger(),
+        cell: "cell-test",
+        heartbeatIntervalMs: 0,
+        renew: async () => Promise.reject(new Error("unused")),
+        admit: (cluster, cert) => void seen.push(`${cluster}:${cert.notBefore?.toISOString() ?? "-"}`),
+        ticketKeys,
+        ticketLifetimeS: 3600,
+      });
+    const creds = linkChannelCredentials(m);
+    const welcomed = async (port: number) => {
+      const client = new (linkPackage().Link)(`127.0.0.1:${port}`, creds, linkChannelOptions());
+      try {
+        const call = client.Connect();
+        call.on("error", () => undefined);
+        const got = new Promise((resolve) =>
+          call.on("data", (d: CellMessage__Output) => d.body === "welcome" && resolve(d)),
+        );
+        call.write(hello("c1"));
+        await got;
+        call.cancel();
+      } finally {
+        client.close();
+      }
+    };
+    const a = await start(keys);
+    const b = await start(keys);
+    const other = await start(Buffer.alloc(48, 7));
+    try {
+      await welcomed(a.port);
+      expect(creds.resumed).toBe(0); // the first handshake is a full one
+      await welcomed(a.port);
+      await welcomed(b.port); // another replica (or a restarted cell) with the same keys
+      expect({ handshakes: creds.handshakes, resumed: creds.resumed }).toEqual({ handshakes: 3, resumed: 2 });
+      await welcomed(other.port); // other keys: a full handshake, still admitted
+      expect({ handshakes: creds.handshakes, resumed: creds.resumed }).toEqual({ handshakes: 4, resumed: 2 });
+      // Every stream, resumed or not, was admitted on the certificate it came with (its validity read).
+      expect(seen).toHaveLength(4);
+      expect(new Set(seen).size).toBe(1);
+      expect(seen[0]).toMatch(/^c1:\d{4}-/);
+    } finally {
+      await Promise.all([a.stop(500), b.stop(500), other.stop(500)]);
+    }
   });
 });

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { KubeClient } from "../../kube/client";
 import { memoryLogger } from "../log";
 import { LOADER_OPTIONS } from "../protocol/load";
-import { LinkServerCredentials } from "../protocol/tls";
+import { LinkServerCredentials } from "../protocol/channel";
 import { testPki, type TestPki } from "../testkit/pki";
 import { eventually } from "../testkit/wait";
 import { Executor } from "./executor";

@@ -27,7 +27,8 @@ import {
   type CommandResult,
   type Health,
 } from "../protocol/load";
-import { linkChannelCredentials, linkChannelOptions, type TlsMaterial } from "../protocol/tls";
+import { type TlsMaterial } from "../protocol/tls";
+import { linkChannelCredentials, linkChannelOptions, type ResumingCredentials } from "../protocol/channel";
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../protocol/version";
 import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 import type { CommandJournal } from "./journal";
@@ -125,6 +126,8 @@ export class LinkAgent {
   private beatMs = 0;
   /** Re-time the current stream's heartbeats (set while a stream is bound). */
   private retime?: (ms: number) => void;
+  /** Credentials of the current identity, kept across dials: they resume the last TLS session. */
+  private credentials?: { cert: string; value: ResumingCredentials };
 
   private readonly o: LinkAgentOptions;
 
@@ -137,6 +140,11 @@ export class LinkAgent {
   /** True while a stream is bound (Welcome received and not lost). */
   get connected(): boolean {
     return this.bound;
+  }
+
+  /** TLS handshakes of this agent's current identity, and how many resumed a session. */
+  get tlsHandshakes(): { total: number; resumed: number } {
+    return { total: this.credentials?.value.handshakes ?? 0, resumed: this.credentials?.value.resumed ?? 0 };
   }
 
   /** The heartbeat interval in use on the current stream (0 while none is bound). */
@@ -217,9 +225,11 @@ export class LinkAgent {
   /** One stream, from dial to end. */
   private session(): Promise<{ welcomedAt?: number; reason: string; code?: number }> {
     const Link = linkPackage().Link;
+    if (this.credentials?.cert !== this.identity.cert)
+      this.credentials = { cert: this.identity.cert, value: linkChannelCredentials(this.identity, this.o.serverName) };
     const client = new Link(
       this.o.address,
-      linkChannelCredentials(this.identity, this.o.serverName),
+      this.credentials.value,
       linkChannelOptions(this.o.serverName, this.o.keepalive ?? DEFAULT_AGENT_KEEPALIVE),
     );
     const call: Call = client.Connect();

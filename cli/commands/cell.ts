@@ -55,6 +55,8 @@ the parent API server as their state. Every flag also reads from the environment
   --heartbeat-interval D     ask agents for application heartbeats at this interval (0: none, PING suffices)
   --max-handshakes N         TLS handshakes of agents in progress at once; more wait in a queue (64)
   --renewal-interval D       at most one certificate renewal per cluster per interval (24h)
+  --bootstrap-isolation M    worker: the bootstrap endpoint in its own thread, so a flood of it
+                             cannot stall the link (default); inline: on the link's thread (less memory)
   --status-refresh D         rewrite lastHeartbeatTime at most this often per cluster (15m)
   --status-qps N             status writes per second to the parent (20)
   --lease-renew D            renew the cell's Lease this often (10s)
@@ -149,6 +151,7 @@ async function serve(argv: string[]): Promise<number> {
     "keepalive-timeout": { type: "string" },
     "max-handshakes": { type: "string" },
     "renewal-interval": { type: "string" },
+    "bootstrap-isolation": { type: "string" },
     "heartbeat-interval": { type: "string" },
     "status-refresh": { type: "string" },
     "status-qps": { type: "string" },
@@ -181,6 +184,9 @@ async function serve(argv: string[]): Promise<number> {
     const badv = bAdvertise ? parseHostPort(bAdvertise, "--bootstrap-advertise") : undefined;
     const qps = Number(f["status-qps"] ?? "20");
     if (!(qps > 0)) throw new Error(`--status-qps ${f["status-qps"]}: want a positive number`);
+    const isolation = f["bootstrap-isolation"] ?? "worker";
+    if (isolation !== "worker" && isolation !== "inline")
+      throw new Error(`--bootstrap-isolation ${isolation}: want worker or inline`);
     const maxHandshakes = Number(f["max-handshakes"] ?? "64");
     if (!(Number.isInteger(maxHandshakes) && maxHandshakes > 0))
       throw new Error(`--max-handshakes ${f["max-handshakes"]}: want a whole number > 0`);
@@ -210,6 +216,7 @@ async function serve(argv: string[]): Promise<number> {
       keepalive,
       admission: { maxHandshakes },
       renewalIntervalMs: parseDuration(f["renewal-interval"] ?? "24h", "--renewal-interval"),
+      bootstrapIsolation: isolation as "worker" | "inline",
       heartbeatIntervalMs: parseDuration(
         f["heartbeat-interval"] ?? env.LATTICE_HEARTBEAT_INTERVAL ?? "0",
         "--heartbeat-interval",

@@ -66,6 +66,7 @@ describe(`a fleet of ${SIZE} agents on one cell`, () => {
 
   it("a cell killed and restarted: all back on the certificates they had, every command run exactly once", async () => {
     const tokensBefore = await tokenRecords();
+    const handshakesBefore = await fleet.count();
     const enqueue = (from: number, to: number) =>
       Promise.all(
         fleet.clusters
@@ -110,6 +111,10 @@ describe(`a fleet of ${SIZE} agents on one cell`, () => {
     expect(new Set(finished.map((c) => c.metadata.uid))).toEqual(new Set(queued.map((h) => h.uid)));
     const after = await fleet.count();
     expect({ executed: after.executed, duplicates: after.duplicates }).toEqual({ executed: SIZE, duplicates: 0 });
+    // They resumed their TLS sessions: the restarted cell shares the ticket keys (a Secret).
+    expect(after.resumed - handshakesBefore.resumed).toBeGreaterThanOrEqual(
+      0.9 * (after.handshakes - handshakesBefore.handshakes),
+    );
     // Nothing was issued to get them back: no token record, no renewal.
     expect(await tokenRecords()).toBe(tokensBefore);
     const links = await parent.client.list<{

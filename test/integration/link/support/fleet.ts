@@ -18,6 +18,9 @@ export interface FleetCount {
   executed: number;
   duplicates: number;
   disconnects: number;
+  /** TLS handshakes of all agents so far, and how many resumed a session. */
+  handshakes: number;
+  resumed: number;
 }
 
 /** A running fleet. */
