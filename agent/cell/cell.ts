@@ -166,7 +166,9 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
 
   const tokens = new TokenStore(c.kube, c.namespace);
   let tickets = await loadTicketKeys(c.kube, c.namespace);
-  const leaderDuties = leaderLoop(c, instance, links, commands, tokens, log);
+  const leaderDuties = leaderLoop(c, instance, links, commands, tokens, log, (cluster) =>
+    Boolean(localSession(cluster)?.isBound),
+  );
   const leader = new LeaderElector(c.kube, c.namespace, instance, {
     leaseDurationMs: 15_000,
     retryMs: 5_000,
@@ -328,6 +330,7 @@ function leaderLoop(
   commands: CommandBridge,
   tokens: TokenStore,
   log: Logger,
+  holds: (cluster: string) => boolean,
 ): { start: () => void; stop: () => void } {
   let timers: NodeJS.Timeout[] = [];
   const every = (ms: number, f: () => Promise<unknown>) => {
@@ -359,6 +362,7 @@ function leaderLoop(
           graceMs: 2 * leaseMs,
           leaseRetentionMs: 10 * 60_000,
           maxWrites: 200,
+          holds,
           log,
         }),
       );

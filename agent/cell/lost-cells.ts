@@ -23,6 +23,8 @@ export interface LostCellOptions {
   leaseRetentionMs: number;
   /** Most status writes per sweep (the sweep runs again). */
   maxWrites: number;
+  /** Clusters this replica holds a stream for: their own status write is on its way, not lost. */
+  holds?: (cluster: string) => boolean;
   log: Logger;
   now?: () => number;
 }
@@ -51,7 +53,7 @@ export async function sweepLostCells(
   for (const [cluster, rec] of [...index.entries()]) {
     if (marked >= o.maxWrites) break;
     const h = rec.holder;
-    if (!h?.connected || !gone(h.cell)) continue;
+    if (!h?.connected || !gone(h.cell) || o.holds?.(cluster)) continue;
     try {
       const path = await kube.pathOf(LINK_API_VERSION, "ClusterLink", namespace, cluster);
       const live = await kube.request<ClusterLink>(

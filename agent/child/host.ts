@@ -12,8 +12,12 @@ import type { LinkPolicy } from "./policy";
 import type { Logger } from "../log";
 
 /** AgentHost over the child's API. */
+/** How long Hello waits for the child API's version before saying what it knew. */
+const DESCRIBE_TIMEOUT_MS = 5000;
+
 export class KubeAgentHost implements AgentHost {
   private readonly executor: Executor;
+  private lastVersion = "";
 
   constructor(
     private readonly kube: KubeClient,
@@ -30,11 +34,21 @@ export class KubeAgentHost implements AgentHost {
   }
 
   async describe(): Promise<{ agentVersion: string; kubernetesVersion: string; capabilities: string[] }> {
-    // An unreachable child API must not keep the link down: report what is known.
-    const version = await kubernetesVersion(this.kube).catch((e: unknown) => {
-      this.log.warn("could not read the cluster's version", { error: e as Error });
-      return "";
-    });
+    // An unreachable or hung child API must not keep the link down: report what is known (the
+    // version read last time), after at most DESCRIBE_TIMEOUT_MS.
+    let timer: NodeJS.Timeout | undefined;
+    const version = await Promise.race([
+      kubernetesVersion(this.kube),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${DESCRIBE_TIMEOUT_MS} ms`)), DESCRIBE_TIMEOUT_MS);
+      }),
+    ])
+      .then((v) => (this.lastVersion = v))
+      .catch((e: unknown) => {
+        this.log.warn("could not read the cluster's version", { error: e as Error });
+        return this.lastVersion;
+      })
+      .finally(() => clearTimeout(timer));
     return { agentVersion: LATTICE_VERSION, kubernetesVersion: version, capabilities: [...AGENT_CAPABILITIES] };
   }
 

@@ -143,11 +143,14 @@ describe("two cell replicas on one address", () => {
     process.kill(-first.proc.pid, "SIGKILL");
     await first.proc.exited;
     cells.delete(first.ready.instance);
+    // Still mid-command: the agent comes back (its Hello does not wait for the frozen API), and the
+    // other replica sends the unfinished command again while the first execution still runs.
+    await agent.waitFor(() => linksUp() > ups, "the agent back on the other replica", 30_000);
+    await new Promise((r) => setTimeout(r, 1000)); // the command re-sent and acknowledged meanwhile
     process.kill(childApiPid, "SIGCONT");
     childApiPid = 0;
 
     expect((await waitForResult(parent.client, h, { timeoutMs: 60_000 })).phase).toBe("Succeeded");
-    await agent.waitFor(() => linksUp() > ups, "the agent back on a replica", 30_000);
     const second = holder()!;
     expect(second.ready.instance).not.toBe(first.ready.instance);
     expect(cells.has(second.ready.instance)).toBe(true);

@@ -5,7 +5,15 @@ import { startControlPlane, stopAll, type ControlPlane } from "../../harness/con
 import { KubeClient } from "../../../kube/client";
 import { installLinkCrds } from "../../../agent/deploy/crds";
 import { ensureNamespace } from "../../../agent/api/namespace";
-import { LINK_API_VERSION, type ClusterLink } from "../../../agent/api/types";
+import {
+  CELL_FIELD_MANAGER,
+  LINK_API_VERSION,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  type ClusterLink,
+} from "../../../agent/api/types";
+import { microTime } from "../../../agent/cell/lease";
+import { sweepLostCells } from "../../../agent/cell/lost-cells";
 import { LinkStatusWriter } from "../../../agent/cell/status";
 import { ClusterLinkIndex } from "../../../agent/cell/links";
 import { memoryLogger } from "../../../agent/log";
@@ -218,6 +226,49 @@ describe("ClusterLink status writer (real API server)", () => {
     expect(seen).toEqual(["cell-z"]);
     expect(stale).toEqual(["raced"]);
     expect((await read("raced")).status).toMatchObject({ cell: "cell-z", sessionId: "z" });
+  });
+
+  it("the leader's sweep: clusters of a cell gone past its grace are marked disconnected, except those it holds", async () => {
+    const lease = (name: string, renewedMsAgo: number) =>
+      parent.client.apply({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: `lattice-cell-${name}`, namespace: ns, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+        spec: { holderIdentity: name, leaseDurationSeconds: 30, renewTime: microTime(Date.now() - renewedMsAgo) },
+      });
+    await lease("dead", 15 * 60_000); // expired 14.5 min ago: past the grace and the retention
+    await lease("live", 0);
+    const held = async (cluster: string, cell: string) => {
+      await link(cluster);
+      await parent.client.applyStatus(
+        {
+          apiVersion: LINK_API_VERSION,
+          kind: "ClusterLink",
+          metadata: { name: cluster, namespace: ns },
+          status: { connected: true, cell, sessionId: `${cluster}-s`, connectedTime: new Date().toISOString() },
+        },
+        CELL_FIELD_MANAGER,
+      );
+      await eventually(() => index.get(cluster)?.holder?.cell === cell, `${cluster} held by ${cell} in the index`);
+    };
+    await held("orphan", "dead");
+    await held("coming-back", "dead"); // its agent is already on the sweeping replica, status not yet written
+    await held("fine", "live");
+    const marked = await sweepLostCells(kube, ns, index, "sweeper", {
+      graceMs: 60_000,
+      leaseRetentionMs: 10 * 60_000,
+      maxWrites: 100,
+      holds: (c) => c === "coming-back",
+      log: memoryLogger(),
+    });
+    // (Earlier tests' clusters name cells with no Lease at all: gone too, and marked with them.)
+    expect(marked).toBeGreaterThanOrEqual(1);
+    expect((await read("orphan")).status).toMatchObject({ connected: false, cell: "dead" });
+    expect((await read("orphan")).status?.disconnectedTime).toBeDefined();
+    expect((await read("coming-back")).status).toMatchObject({ connected: true });
+    expect((await read("fine")).status).toMatchObject({ connected: true });
+    const leases = await parent.client.list("coordination.k8s.io/v1", "Lease", { namespace: ns });
+    expect(leases.map((l) => l.metadata.name).sort()).toEqual(["lattice-cell-live"]);
   });
 
   it("refreshes lastHeartbeatTime while heartbeats arrive", async () => {
