@@ -20,6 +20,7 @@
 // TLS handshakes, headers and requests each have a timeout of a few seconds.
 import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { KubeClient } from "../../kube/client";
 import type { Logger } from "../log";
 import {
@@ -56,7 +57,10 @@ export interface BootstrapLimits {
   maxHandshakes: number;
   maxQueue: number;
   maxQueueWaitMs: number;
-  /** The TLS handshake, the request headers and the whole request must each finish in time. */
+  /**
+   * The TLS handshake must finish within handshakeTimeoutMs; then the request's headers within
+   * headersTimeoutMs, and the whole request within requestTimeoutMs, both counted from the handshake.
+   */
   handshakeTimeoutMs: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -118,6 +122,11 @@ const UNAVAILABLE: BootstrapError = {
   message: "the cell cannot complete the bootstrap now; retry later",
 };
 
+/** A socket with its current deadline (headers, then the whole request). */
+const DEADLINE = Symbol("lattice.bootstrap.deadline");
+const SECURE_AT = Symbol("lattice.bootstrap.secureAt");
+type Deadlined = Socket & { [DEADLINE]?: NodeJS.Timeout; [SECURE_AT]?: number };
+
 /** Refusals logged one by one per 10 s; the rest are counted in the summary line. */
 const REFUSALS_LOGGED_PER_WINDOW = 20;
 
@@ -137,15 +146,27 @@ export async function serveBootstrap(o: BootstrapServeOptions): Promise<ServedBo
     {
       ...serverTlsOptions(o.tls, false),
       handshakeTimeout: lim.handshakeTimeoutMs,
-      headersTimeout: lim.headersTimeoutMs,
-      requestTimeout: lim.requestTimeoutMs,
-      // Node checks the two timeouts above on this interval (default 30 s: 35 s in effect).
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, lim.headersTimeoutMs / 4)),
       keepAliveTimeout: 1000,
       maxHeaderSize: 16 * 1024,
     },
-    (req, res) => void handle(o, lim, req, res, count),
+    (req, res) => {
+      // The headers are in: the whole request has requestTimeoutMs from the handshake.
+      const socket = req.socket as Deadlined;
+      clearTimeout(socket[DEADLINE]);
+      const left = (socket[SECURE_AT] ?? Date.now()) + lim.requestTimeoutMs - Date.now();
+      socket[DEADLINE] = setTimeout(() => socket.destroy(), Math.max(0, left));
+      res.once("finish", () => clearTimeout(socket[DEADLINE]));
+      void handle(o, lim, req, res, count);
+    },
   );
+  // Node's own headersTimeout/requestTimeout are checked only by a server that listened itself;
+  // this one gets its sockets from the front door. So each connection gets its deadline here:
+  // complete headers within headersTimeoutMs of the handshake, then the rest (above).
+  server.on("secureConnection", (socket: Deadlined) => {
+    socket[SECURE_AT] = Date.now();
+    socket[DEADLINE] = setTimeout(() => socket.destroy(), lim.headersTimeoutMs);
+    socket.once("close", () => clearTimeout(socket[DEADLINE]));
+  });
   server.timeout = lim.requestTimeoutMs; // an idle socket, whatever state it is in
   server.on("tlsClientError", () => count("tls-handshake"));
   server.on("clientError", (_e, socket) => {
