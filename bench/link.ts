@@ -18,7 +18,8 @@
 //              over both, as a Service does over replicas); every agent redials, so about half land
 //              on each; then kill -9 one: until every agent of the dead one is on the other.
 //
-// --floor runs none of these: the same agents connect to bench/link-floor.ts (a plain Node HTTP/2
+// The cell runs with the Node options its Deployment sets (CELL_NODE_OPTIONS; --cell-node-options
+// to try others), and so does the floor server. --floor runs none of these: the same agents connect to bench/link-floor.ts (a plain Node HTTP/2
 // server with the link's mutual TLS, one stream per agent, nothing else) and its RSS is reported:
 // the memory floor the cell is compared with (floor_rss_mib, and per agent against an idle process).
 //
@@ -50,6 +51,7 @@ import {
   type SecretObject,
 } from "../agent/api/types";
 import { parseDuration } from "../agent/runtime";
+import { CELL_NODE_OPTIONS } from "../agent/deploy/cell";
 import { bucketOf, percentile } from "./link-histogram";
 
 const AGENTS_PER_WORKER = 2500;
@@ -63,7 +65,7 @@ const { values: f } = parseArgs({
     workers: { type: "string" },
     "connects-per-second": { type: "string", default: "400" },
     phases: { type: "string", default: "cmd,heartbeat,reconnect,failover" },
-    "cell-node-options": { type: "string", default: "" },
+    "cell-node-options": { type: "string", default: CELL_NODE_OPTIONS },
     floor: { type: "boolean", default: false },
   },
 });
@@ -238,7 +240,10 @@ async function main(): Promise<void> {
       }
       throw new Error(`${name} not ready:\n${tail(log)}`);
     };
-    let cell = f.floor ? await startFloor(build, dir, caFile, grpcPort, parent) : await startCell("cell-1");
+    const nodeOptions = f["cell-node-options"] ? f["cell-node-options"].split(/\s+/) : [];
+    let cell = f.floor
+      ? await startFloor(build, dir, caFile, grpcPort, parent, nodeOptions)
+      : await startCell("cell-1");
     cells.push(cell);
     await sleep(2000); // settled after start-up
     const idleRss = rssMiB(cell.proc.pid);
@@ -455,6 +460,7 @@ async function startFloor(
   caFile: string,
   port: number,
   parent: ControlPlane,
+  nodeOptions: string[],
 ): Promise<Cell> {
   const ca = await loadOrCreateCa(parent.client, DEFAULT_NAMESPACE);
   const keys = await generateKeyPair();
@@ -468,6 +474,7 @@ async function startFloor(
     "floor",
     nodePath(),
     [
+      ...nodeOptions,
       path.join(build, "bench", "link-floor.js"),
       "--ca-file",
       caFile,
