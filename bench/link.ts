@@ -199,8 +199,10 @@ async function main(): Promise<void> {
     // Every real cluster's ClusterLink exists before its agent connects (issueBootstrapToken
     // creates it; a cell refuses a cluster without one). Same here.
     const t0 = Date.now();
-    await createClusterLinks(parent, agents);
-    say(`${agents} ClusterLinks created in ${Date.now() - t0} ms`);
+    if (!f.floor) {
+      await createClusterLinks(parent, agents);
+      say(`${agents} ClusterLinks created in ${Date.now() - t0} ms`);
+    }
 
     const build = path.join(dir, "build");
     execFileSync(
