@@ -62,8 +62,6 @@ describe("parent link end to end (child in its own network namespace)", () => {
         "agent",
         "--kubeconfig",
         kubeconfig,
-        "--heartbeat-interval",
-        "1s",
         "--health-interval",
         "1s",
         "--backoff-base",
