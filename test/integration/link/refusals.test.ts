@@ -22,6 +22,7 @@ import { bootstrapChild } from "./support/child";
 import { REFUSED } from "../../../agent/cell/bootstrap";
 import { createAgentCsr } from "../../../agent/pki/csr";
 import { eventually } from "../../../agent/testkit/wait";
+import { eventsText } from "../../harness/events";
 import { startCell, type CellReady, type LatticeProc } from "./support/procs";
 
 jest.setTimeout(90_000);
@@ -107,6 +108,7 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
     expect(refusalsOf("replay")[0]!.reason).toBe("token-used");
     expect(cell.raw().includes(grant.token)).toBe(false);
     expect(second.raw.includes(grant.token)).toBe(false);
+    expect((await eventsText(parent.client)).includes(grant.token)).toBe(false);
   });
 
   it("every refusal gets the same answer, whatever its cause", async () => {
