@@ -380,8 +380,10 @@ export class KubeClient {
   }
 
   /** Create an object (fails with 409 if it exists). */
-  async create<T extends KubeObject = KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>("POST", await this.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace), obj);
+  async create<T extends KubeObject = KubeObject>(obj: KubeObject, opts: { fieldManager?: string } = {}): Promise<T> {
+    const path = await this.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace);
+    const q = opts.fieldManager ? `?${new URLSearchParams({ fieldManager: opts.fieldManager })}` : "";
+    return this.request<T>("POST", `${path}${q}`, obj);
   }
 
   /** Delete an object; true if it existed. */

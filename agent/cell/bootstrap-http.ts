@@ -255,6 +255,8 @@ async function handle(
       throw new Refusal(`bad-csr (${(e as Error).message})`);
     });
     const claim = await o.tokens.inspect(token, cluster).catch(asRefusal);
+    // A record from before issue() refused it: the agent could write nothing, do not spend the token.
+    if (claim.capiNamespace === AGENT_NAMESPACE) throw new Refusal("capi-namespace-is-agent-namespace");
     const link = await o.kube.getOrUndefined<ClusterLink>({
       apiVersion: LINK_API_VERSION,
       kind: "ClusterLink",

@@ -1,5 +1,8 @@
 // Executes one command against the child — only what policy.ts allows, checked for every object
-// before anything is written (a command with one refused object is refused whole):
+// before anything is written (a command with one refused object is refused whole). A Secret is
+// checked twice: the submitted object, and the live one of that name if it exists (decideLive); its
+// write is then conditional on what was checked (the live resourceVersion, or create-if-absent), so
+// a Secret put there meanwhile by someone else is not overwritten either.
 //   apply          server-side apply of each object (field manager lattice-agent)
 //   importObjects  create-if-absent of each object, in order; owner references are re-pointed to
 //                  the owners' uids in this cluster (or dropped when the owner is not here — a
@@ -11,7 +14,15 @@ import { KubeError, type KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
 import type { Command__Output, CommandResult, Health, ObjectResult } from "../protocol/load";
 import { AGENT_FIELD_MANAGER } from "../api/child";
-import { decide, MAX_COMMAND_BYTES, MAX_OBJECTS_PER_COMMAND, type LinkPolicy } from "./policy";
+import {
+  decide,
+  decideLive,
+  MAX_COMMAND_BYTES,
+  MAX_OBJECTS_PER_COMMAND,
+  type Decision,
+  type LinkPolicy,
+  type WriteCommand,
+} from "./policy";
 
 /** What a status report needs from the host. */
 export interface StatusSource {
@@ -65,9 +76,9 @@ export class Executor {
     try {
       switch (cmd.kind) {
         case "apply":
-          return done(await this.objects(cmd.apply!.objectsJson, (o) => this.applyOne(o)));
+          return done(await this.objects("apply", cmd.apply!.objectsJson, (o, live) => this.applyOne(o, live)));
         case "importObjects":
-          return done(await this.objects(cmd.importObjects!.objectsJson, (o) => this.importOne(o)));
+          return done(await this.objects("import", cmd.importObjects!.objectsJson, (o) => this.importOne(o)));
         case "reportStatus":
           return done({ outcome: "SUCCEEDED", status: await this.report() });
         case undefined:
@@ -95,10 +106,11 @@ export class Executor {
     };
   }
 
-  /** Parse, bound and police every object, then run `one` on each in order. */
+  /** Parse, bound and police every object (Secrets against their live selves too), then run `one` on each. */
   private async objects(
+    command: WriteCommand,
     json: string[],
-    one: (o: KubeObject) => Promise<ObjectResult>,
+    one: (o: KubeObject, live: KubeObject | undefined) => Promise<ObjectResult>,
   ): Promise<Omit<CommandResult, "commandId" | "finishedUnixMs">> {
     if (json.length > MAX_OBJECTS_PER_COMMAND)
       return { outcome: "REJECTED", message: `${json.length} objects; at most ${MAX_OBJECTS_PER_COMMAND} per command` };
@@ -113,7 +125,14 @@ export class Executor {
         return { outcome: "REJECTED", message: `object ${i} is not JSON` };
       }
     }
-    const verdicts = objs.map((o) => decide(o, this.policy));
+    const verdicts: Decision[] = objs.map((o) => decide(o, this.policy, command));
+    const lives: (KubeObject | undefined)[] = [];
+    if (!verdicts.some((v) => !v.allowed))
+      for (const [i, o] of objs.entries()) {
+        const live = o.kind === "Secret" ? await this.kube.getOrUndefined(refOf(o)) : undefined;
+        lives.push(live);
+        verdicts[i] = decideLive(live, this.policy);
+      }
     if (verdicts.some((v) => !v.allowed)) {
       const objects = objs.map((o, i) => {
         const v = verdicts[i]!;
@@ -124,7 +143,7 @@ export class Executor {
       return { outcome: "REJECTED", message: "refused by the agent's policy; nothing was applied", objects };
     }
     const objects: ObjectResult[] = [];
-    for (const o of objs) objects.push(await one(o));
+    for (const [i, o] of objs.entries()) objects.push(await one(o, lives[i]));
     const failed = objects.filter((r) => r.action === "ERROR").length;
     return {
       outcome: failed ? "FAILED" : "SUCCEEDED",
@@ -133,10 +152,21 @@ export class Executor {
     };
   }
 
-  private async applyOne(o: KubeObject): Promise<ObjectResult> {
+  /** `live`: the Secret of that name as checked (absent: undefined); other kinds: undefined, unused. */
+  private async applyOne(o: KubeObject, live: KubeObject | undefined): Promise<ObjectResult> {
     try {
       const { status: _ignored, ...desired } = o;
-      await this.kube.apply(desired as KubeObject, { fieldManager: AGENT_FIELD_MANAGER, force: true });
+      if (o.kind === "Secret" && !live) {
+        // Checked absent: create, so one made meanwhile (by anyone) is a conflict, not an overwrite.
+        await this.kube.create({ ...desired, metadata: withoutVersion(o.metadata) } as KubeObject, {
+          fieldManager: AGENT_FIELD_MANAGER,
+        });
+        return objResult(o, "APPLIED");
+      }
+      // A checked Secret is written only as it was checked (its resourceVersion as a precondition).
+      const rv = o.kind === "Secret" ? (live?.metadata as { resourceVersion?: string }).resourceVersion : undefined;
+      const metadata = rv ? { ...o.metadata, resourceVersion: rv } : withoutVersion(o.metadata);
+      await this.kube.apply({ ...desired, metadata } as KubeObject, { fieldManager: AGENT_FIELD_MANAGER, force: true });
       return objResult(o, "APPLIED");
     } catch (e) {
       return objResult(o, "ERROR", errorText(e));
@@ -191,6 +221,16 @@ export class Executor {
       note: dropped.length ? `owner references to ${dropped.join(", ")} dropped: not in this cluster` : "",
     };
   }
+}
+
+function refOf(o: KubeObject) {
+  return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+}
+
+/** Metadata without a resourceVersion: the parent's version means nothing in the child. */
+function withoutVersion(m: KubeObject["metadata"]): KubeObject["metadata"] {
+  const { resourceVersion: _parents, ...rest } = m as KubeObject["metadata"] & { resourceVersion?: string };
+  return rest;
 }
 
 function errorText(e: unknown): string {

@@ -65,7 +65,7 @@ describe("LinkAgent", () => {
     // The executor never reaches a cluster in these tests (status and unknown kinds only).
     const executor = new Executor(
       new KubeClient({ server: "https://127.0.0.1:1" }),
-      { cluster: "c1", capiNamespace: "default" },
+      { cluster: "c1", capiNamespace: "default", agentNamespace: "lattice-system" },
       {
         agentVersion: "test",
         fipsMode: false,

@@ -1,27 +1,17 @@
-// What the agent lets the parent do to its cluster. This table is the whole policy; the child's RBAC
-// (agent/deploy/rbac.ts) is rendered from the same constants, so the two cannot drift, and RBAC
-// enforces it a second time should this code ever be wrong.
+// What the agent lets the parent do to its cluster. The kinds table (./capi-kinds.ts) and the rules
+// below are the whole policy; the child's RBAC (agent/deploy/rbac.ts) is rendered from the same
+// table, so the two cannot drift, and RBAC enforces it a second time should this code be wrong.
 //
-// Allowed, in the cluster's Cluster API namespace only:
-//   - objects of the Cluster API groups (the *.cluster.x-k8s.io groups listed below);
-//   - Secrets labelled cluster.x-k8s.io/cluster-name=<this cluster> (the cluster's own Secrets).
+// Allowed, in the cluster's Cluster API namespace only (never the agent's own namespace):
+//   - the Cluster API kinds of the table, each by the commands the table names;
+//   - Secrets labelled cluster.x-k8s.io/cluster-name=<this cluster> (the cluster's own Secrets) —
+//     and, when a Secret of that name exists already, only if the LIVE one carries that label too
+//     (decideLive: a label on the submitted object cannot take over someone else's Secret).
 // Nothing else: no workloads, no RBAC, no cluster-scoped objects, and no deletes at all.
 import { CAPI_CLUSTER_NAME_LABEL } from "../api/types";
+import { capiKind, type WriteCommand } from "./capi-kinds";
 
-/**
- * The Cluster API groups (every `*.cluster.x-k8s.io` group of CAPI and its providers). RBAC cannot
- * wildcard a group suffix, so the list is explicit; add a group here and the RBAC follows.
- */
-export const CAPI_API_GROUPS = [
-  "cluster.x-k8s.io",
-  "addons.cluster.x-k8s.io",
-  "bootstrap.cluster.x-k8s.io",
-  "controlplane.cluster.x-k8s.io",
-  "infrastructure.cluster.x-k8s.io",
-  "ipam.cluster.x-k8s.io",
-  "runtime.cluster.x-k8s.io",
-  "clusterctl.cluster.x-k8s.io",
-] as const;
+export { CAPI_KINDS, capiGroups, type CapiKind, type WriteCommand } from "./capi-kinds";
 
 /** Bounds on one command: a command is refused whole above them. */
 export const MAX_OBJECTS_PER_COMMAND = 500;
@@ -33,6 +23,8 @@ export interface LinkPolicy {
   cluster: string;
   /** The namespace of the cluster's Cluster API objects. */
   capiNamespace: string;
+  /** The agent's own namespace (its identity, key and journal): never written over the link. */
+  agentNamespace: string;
 }
 
 /** The verdict on one object. */
@@ -50,15 +42,23 @@ export function groupOf(apiVersion: string): string {
   return i < 0 ? "" : apiVersion.slice(0, i);
 }
 
-/** True for a Cluster API group. */
-export function isCapiGroup(group: string): boolean {
-  return (CAPI_API_GROUPS as readonly string[]).includes(group);
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+const ALLOWED: Decision = { allowed: true };
+
+/** Why the policy refuses everything, or undefined when its namespaces are sound. */
+export function policyFault(policy: LinkPolicy): string | undefined {
+  if (policy.capiNamespace === policy.agentNamespace)
+    return (
+      `the cluster's Cluster API namespace is "${policy.capiNamespace}", the agent's own namespace: nothing is ` +
+      `written there over the link (its identity and key live there); issue a new token with another Cluster API namespace`
+    );
+  return undefined;
 }
 
-const deny = (reason: string): Decision => ({ allowed: false, reason });
-
-/** May the parent apply or import this object into this cluster? */
-export function decide(obj: unknown, policy: LinkPolicy): Decision {
+/** May the parent write this object into this cluster with `command`? */
+export function decide(obj: unknown, policy: LinkPolicy, command: WriteCommand): Decision {
+  const fault = policyFault(policy);
+  if (fault) return deny(fault);
   const o = (obj ?? {}) as ObjectLike;
   if (typeof o.apiVersion !== "string" || typeof o.kind !== "string" || typeof o.metadata?.name !== "string") {
     return deny("not a Kubernetes object (apiVersion, kind and metadata.name are required)");
@@ -68,15 +68,36 @@ export function decide(obj: unknown, policy: LinkPolicy): Decision {
     return deny(`${what}: only objects in the cluster's Cluster API namespace "${policy.capiNamespace}" are allowed`);
   }
   const group = groupOf(o.apiVersion);
-  if (isCapiGroup(group)) return { allowed: true };
   if (group === "" && o.kind === "Secret") {
     const owner = o.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL];
-    if (owner === policy.cluster) return { allowed: true };
+    if (owner === policy.cluster) return ALLOWED;
     return deny(
       `${what}: only this cluster's own Secrets (labelled ${CAPI_CLUSTER_NAME_LABEL}=${policy.cluster}) are allowed`,
     );
   }
+  const entry = capiKind(group, o.kind);
+  if (!entry)
+    return deny(
+      `${what}: ${o.apiVersion} ${o.kind} is not allowed over the link ` +
+        `(the cluster's own Cluster API kinds and Secrets only: agent/child/capi-kinds.ts)`,
+    );
+  if (!entry.commands.includes(command))
+    return deny(`${what}: ${o.kind} is written only by ${entry.commands.join(", ")} over the link, not by ${command}`);
+  return ALLOWED;
+}
+
+/**
+ * May the parent write over `live`, the object as it is in the child now (undefined: absent)? A
+ * Secret that exists without this cluster's label is someone else's: it is not overwritten, whatever
+ * labels the submitted object carries.
+ */
+export function decideLive(live: ObjectLike | undefined, policy: LinkPolicy): Decision {
+  if (!live || live.kind !== "Secret") return ALLOWED;
+  const owner = live.metadata?.labels?.[CAPI_CLUSTER_NAME_LABEL];
+  if (owner === policy.cluster) return ALLOWED;
   return deny(
-    `${what}: ${o.apiVersion} ${o.kind} is not allowed over the link (Cluster API objects and the cluster's own Secrets only)`,
+    `Secret ${String(live.metadata?.namespace ?? "")}/${String(live.metadata?.name ?? "")} exists in the child without ` +
+      `the label ${CAPI_CLUSTER_NAME_LABEL}=${policy.cluster}${owner ? ` (it is labelled for "${String(owner)}")` : ""}: ` +
+      `it is not this cluster's and is left as it is`,
   );
 }

@@ -1,11 +1,14 @@
-// The agent's RBAC in the child, least privilege, rendered from the policy's own constants:
-//   ClusterRole  lattice-agent-read   read Nodes and Cluster API objects (health, machine phases)
+// The agent's RBAC in the child, least privilege, rendered from the policy's kinds table
+// (agent/child/capi-kinds.ts), resource by resource:
+//   ClusterRole  lattice-agent-read   read Nodes and the table's Cluster API kinds (health, owners)
 //   Role         lattice-agent        (agent namespace) its identity and key Secrets, its journal
-//   Role         lattice-agent-capi   (CAPI namespace) create/patch Cluster API objects and Secrets
-// No delete verb anywhere, no wildcard group, nothing on workloads, RBAC or cluster-scoped writes.
+//   Role         lattice-agent-capi   (CAPI namespace) create/patch the table's kinds and Secrets;
+//                                     the status of the kinds an import may write
+// No delete verb anywhere, no wildcard, nothing on workloads, RBAC or cluster-scoped writes. The
+// CAPI namespace is never the agent's own: there the Secret rule would reach its identity and key.
 import type { KubeObject } from "../../core/k8s/object";
 import { AGENT_NAME, IDENTITY_SECRET_NAME, JOURNAL_CONFIGMAP_NAME, KEY_SECRET_NAME } from "../api/child";
-import { CAPI_API_GROUPS } from "../child/policy";
+import { CAPI_KINDS, capiGroups, type CapiKind } from "../child/capi-kinds";
 
 /** One RBAC rule. */
 export interface PolicyRule {
@@ -22,8 +25,19 @@ const labels = { "app.kubernetes.io/name": AGENT_NAME, "app.kubernetes.io/manage
 export function readRules(): PolicyRule[] {
   return [
     { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
-    { apiGroups: [...CAPI_API_GROUPS], resources: ["*"], verbs: ["get", "list", "watch"] },
+    ...byGroup(CAPI_KINDS, (k) => [k.resource], ["get", "list", "watch"]),
   ];
+}
+
+/** One rule per API group of `kinds`, naming the resources `resources` gives for each kind. */
+function byGroup(kinds: readonly CapiKind[], resources: (k: CapiKind) => string[], verbs: string[]): PolicyRule[] {
+  return capiGroups()
+    .map((group) => ({
+      apiGroups: [group],
+      resources: kinds.filter((k) => k.group === group).flatMap(resources),
+      verbs,
+    }))
+    .filter((r) => r.resources.length > 0);
 }
 
 /** Rules in the agent's own namespace: only its two objects (create cannot be limited by name). */
@@ -48,14 +62,25 @@ export function selfRules(): PolicyRule[] {
 /** Rules in the CAPI namespace: what apply and import need (server-side apply = patch, + create). */
 export function capiRules(): PolicyRule[] {
   return [
-    // "*" includes the status subresources an import writes.
-    { apiGroups: [...CAPI_API_GROUPS], resources: ["*"], verbs: ["get", "list", "create", "patch"] },
+    // Server-side apply that creates needs create as well as patch; an import creates.
+    ...byGroup(CAPI_KINDS, (k) => [k.resource], ["get", "list", "create", "patch"]),
+    // An import writes the status it carries.
+    ...byGroup(
+      CAPI_KINDS.filter((k) => k.commands.includes("import")),
+      (k) => [`${k.resource}/status`],
+      ["patch"],
+    ),
     { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
   ];
 }
 
 /** The RBAC objects for an agent in `namespace` acting on `capiNamespace`. */
 export function renderAgentRbac(namespace: string, capiNamespace: string): KubeObject[] {
+  if (namespace === capiNamespace)
+    throw new Error(
+      `the agent's RBAC: the Cluster API namespace "${capiNamespace}" is the agent's own namespace; ` +
+        `its Secret rule would reach the agent's identity and key there: use another Cluster API namespace`,
+    );
   const subjects = [{ kind: "ServiceAccount", name: AGENT_NAME, namespace }];
   const role = (
     kind: "Role" | "ClusterRole",

@@ -5,6 +5,7 @@
 // Single use without a lock: redemption reads the record, then writes "used-at" with a PUT that
 // carries the resourceVersion it read. Of two concurrent redemptions (two cell replicas, or a
 // replay racing the original) exactly one PUT succeeds; the other gets 409 and is refused as used.
+import { AGENT_NAMESPACE } from "../api/child";
 import { KubeError, type KubeClient } from "../../kube/client";
 import { ensureNamespace } from "../api/namespace";
 import { CLUSTER_LABEL, MANAGED_BY, MANAGED_BY_LABEL, type SecretObject } from "../api/types";
@@ -66,6 +67,11 @@ export class TokenStore {
     }
     const capiNamespace = opts.capiNamespace ?? "default";
     assertClusterName(capiNamespace, "Cluster API namespace");
+    if (capiNamespace === AGENT_NAMESPACE || capiNamespace === this.namespace)
+      throw new RangeError(
+        `Cluster API namespace "${capiNamespace}" is the link's own namespace (the agent's in the child, the ` +
+          `cell's in the parent), where the agent may write nothing: put the cluster's Cluster API objects in another namespace`,
+      );
     await ensureNamespace(this.kube, this.namespace);
     const token = generateToken();
     const hash = hashToken(token);

@@ -6,6 +6,7 @@ import { parseFlags, CliError } from "../args";
 import { AGENT_NAMESPACE } from "../../agent/api/child";
 import { BootstrapRefused, installAgent, redeemBootstrapToken } from "../../agent/child/bootstrap";
 import { KubeAgentHost } from "../../agent/child/host";
+import { policyFault } from "../../agent/child/policy";
 import { loadIdentity } from "../../agent/child/identity";
 import { ConfigMapJournal, MemoryJournal } from "../../agent/child/journal";
 import { LinkAgent } from "../../agent/child/link";
@@ -105,12 +106,16 @@ async function runAgent(argv: string[]): Promise<number> {
     level: logLevel(f["log-level"]),
     fields: { cluster: identity.cluster },
   });
+  const policy = { cluster: identity.cluster, capiNamespace: identity.capiNamespace, agentNamespace: namespace };
+  const fault = policyFault(policy);
+  // The link still comes up (status, renewal, revocation work), but every write is refused.
+  if (fault) log.error("every apply and import will be refused", { reason: fault });
   const agent = new LinkAgent({
     cluster: identity.cluster,
     address,
     serverName: identity.serverName,
     identity,
-    host: new KubeAgentHost(kube, namespace, { cluster: identity.cluster, capiNamespace: identity.capiNamespace }, log),
+    host: new KubeAgentHost(kube, namespace, policy, log),
     journal: opts.journal === "memory" ? new MemoryJournal() : new ConfigMapJournal(kube, namespace),
     log,
     heartbeatIntervalMs: opts.heartbeatIntervalMs,

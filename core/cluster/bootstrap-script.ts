@@ -4,7 +4,9 @@
 //
 // Steps (every control-plane node runs them; only one redeems):
 //   1. wait for the local API server (at most 5 minutes);
-//   2. stop if the agent's key Secret exists (bootstrapped before) — and drop the token file;
+//   2. stop if the agent's key Secret exists (bootstrapped before) — and drop the token file; stop
+//      with an error if the token file holds the "spent" marker (the parent scrubbed the token
+//      after the agent connected, yet this cluster has no agent: a fresh token is needed);
 //   3. claim: create ConfigMap kube-system/lattice-bootstrap-claim; if it exists, another node is
 //      redeeming or has redeemed: stop (keeping the token file, for a manual retry);
 //   4. make an ECDSA P-256 key and a CSR (CN=<cluster>, O=lattice:agents) in a private temp dir;
@@ -21,6 +23,7 @@ import {
   AGENT_NAMESPACE,
   BOOTSTRAP_CLAIM_CONFIGMAP,
   BOOTSTRAP_PATH,
+  BOOTSTRAP_TOKEN_SPENT,
   NODE_PATHS,
 } from "./link-contract";
 
@@ -64,6 +67,10 @@ until "$KUBECTL" get --raw=/readyz >/dev/null 2>&1; do
 done
 if "$KUBECTL" -n "$NS" get secret ${q(AGENT_KEY_SECRET)} >/dev/null 2>&1; then
   log "the agent is already bootstrapped"; rm -f "$TOKEN_FILE"; exit 0
+fi
+if [ "$(cat "$TOKEN_FILE" 2>/dev/null || true)" = ${q(BOOTSTRAP_TOKEN_SPENT)} ]; then
+  log "the bootstrap token of $CLUSTER was spent by its first control plane, but this cluster has no agent: a fresh token is needed (lattice up issues one)"
+  rm -f "$TOKEN_FILE"; exit 1
 fi
 if ! "$KUBECTL" -n kube-system create configmap "$CLAIM" --from-literal=node="$(hostname)" >/dev/null 2>&1; then
   if "$KUBECTL" -n kube-system get configmap "$CLAIM" >/dev/null 2>&1; then

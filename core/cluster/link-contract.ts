@@ -19,12 +19,21 @@ export const BOOTSTRAP_SECRET_SUFFIX = "-lattice-bootstrap";
 /**
  * The Secret (in the cluster's namespace in the parent) holding the one-time token. Keep it for
  * the cluster's lifetime: the bootstrap provider reads it again for every control-plane machine it
- * creates later (scale-up, rollout, remediation) and fails that machine if it is gone. A spent
- * token in it is harmless (single use); the later nodes find the agent running and skip.
+ * creates later (scale-up, rollout, remediation) and fails that machine if it is gone. Once the
+ * cluster's agent has connected, the provider replaces the token by BOOTSTRAP_TOKEN_SPENT (the keys
+ * stay, so Cluster API still renders node data): later nodes find the agent running and skip.
  */
 export function bootstrapSecretName(cluster: string): string {
   return `${cluster}${BOOTSTRAP_SECRET_SUFFIX}`;
 }
+
+/**
+ * What the bootstrap Secret's `token` holds once the agent has connected: not a token (a real one
+ * starts "lt1."), so nothing raw stays in the parent. A node that reads it and finds no agent stops
+ * and says that a fresh token is needed (the provider issues one on the next `up` of a cluster
+ * whose agent never connected).
+ */
+export const BOOTSTRAP_TOKEN_SPENT = "spent";
 
 /** Keys of the bootstrap Secret. `token` always; `endpoint` and `ca.crt` when the manifests were
  * compiled without ClusterCompileOptions.parent (then the node reads them from the Secret too). */

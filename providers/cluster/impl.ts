@@ -3,25 +3,37 @@
 //   create  issue a one-time bootstrap token through the link (only its Secret in the parent holds
 //           it; Pulumi state never does), apply the manifests, then wait — with a deadline, logging
 //           progress — until the cluster is provisioned, every machine runs and its agent is
-//           connected. A failure or a deadline part-way records a partially created resource
-//           (Pulumi retries it on the next `up`) with a message saying what it was waiting for.
-//   update  apply the new manifests (scaled pools, new versions), prune the ones no longer
-//           compiled, wait again.
+//           connected; then the token in the Secret is replaced by a "spent" marker
+//           (./bootstrap-token.ts). A failure or a deadline part-way records a partially created
+//           resource (Pulumi retries it on the next `up`) with a message saying what it was waiting for.
+//   update  settle the token (a fresh one if the agent never connected and the old one is spent or
+//           expired), apply the new manifests (scaled pools, new versions), prune the ones no
+//           longer compiled, wait again.
 //   delete  delete the Cluster (CAPI deprovisions machines and infrastructure), wait until it is
-//           gone, then remove every other object this resource applied and the link's records.
+//           gone, then remove every other object this resource applied and the link's records —
+//           each only if it carries Lattice's ownership labels (./teardown.ts).
 //   diff/read  documents, drift, and the cluster's status.
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { readLinkStatus } from "../../agent/api/link-status";
 import { ensureNamespace } from "../../agent/api/namespace";
-import { CLUSTER_LABEL, DEFAULT_NAMESPACE, LINK_API_VERSION } from "../../agent/api/types";
-import { issueBootstrapToken } from "../../agent/tokens/issue";
-import { BOOTSTRAP_SECRET_KEYS, bootstrapSecretName } from "../../core/cluster";
+import {
+  CLUSTER_LABEL,
+  DEFAULT_NAMESPACE,
+  LINK_API_VERSION,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  QUEUE_FIELD_MANAGER,
+} from "../../agent/api/types";
+import { TOKEN_LABEL } from "../../agent/tokens/store";
+import { bootstrapSecretName } from "../../core/cluster";
 import type { KubeObject } from "../../core/k8s/object";
 import type { KubeClient } from "../../kube/client";
 import * as objectSet from "../objectset/impl";
 import { clientFor } from "../session";
+import { settleBootstrapToken, writeBootstrapSecret, type BootstrapSecretPlace } from "./bootstrap-token";
 import { readiness, type Desired, type Readiness } from "./readiness";
+import { deleteIfOurs, deleteListedIfOurs, latticeClusterLabels } from "./teardown";
 
 const CORE = "cluster.x-k8s.io/v1beta2";
 
@@ -103,7 +115,10 @@ async function waitReady(c: KubeClient, i: ClusterInputs, id: string): Promise<C
       last = r.summary;
       lastAt = Date.now();
     }
-    if (r.ready) return state;
+    if (r.ready) {
+      await settleToken(c, i);
+      return state;
+    }
     if (Date.now() > deadline)
       throw new objectSet.PartialApplyError<ClusterState>(id, state, [
         `LatticeCluster ${i.namespace}/${i.name}: not ready after ${i.timeoutSeconds} s; waiting for: ${r.waitingFor.join("; ")} (${r.summary})`,
@@ -112,42 +127,21 @@ async function waitReady(c: KubeClient, i: ClusterInputs, id: string): Promise<C
   }
 }
 
-/** Issue a token through the link and keep it only in the parent's bootstrap Secret. */
-async function writeBootstrapSecret(c: KubeClient, i: ClusterInputs): Promise<void> {
-  const grant = await issueBootstrapToken(c, i.name, {
-    capiNamespace: i.namespace,
-    ...(i.linkNamespace ? { namespace: i.linkNamespace } : {}),
-  });
-  if (!grant.bootstrapUrl)
-    throw new Error(
-      `LatticeCluster ${i.namespace}/${i.name}: no cell has published its endpoint in namespace ${i.linkNamespace ?? DEFAULT_NAMESPACE} of the parent: run 'lattice cell' there first`,
-    );
-  await c.apply(
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "Opaque",
-      metadata: {
-        name: bootstrapSecretName(i.name),
-        namespace: i.namespace,
-        // Both movers (clusterctl move and lattice pivot) take a Secret labelled /move, and the
-        // cluster-name label ties it to this cluster: a self-managed cluster's CABPK still needs it
-        // to render data for a new control-plane machine once it manages itself (core/pivot).
-        labels: {
-          "app.kubernetes.io/managed-by": "lattice",
-          "lattice.dev/cluster": i.name,
-          "clusterctl.cluster.x-k8s.io/move": "",
-          "cluster.x-k8s.io/cluster-name": i.name,
-        },
-      },
-      stringData: {
-        [BOOTSTRAP_SECRET_KEYS.token]: grant.token,
-        [BOOTSTRAP_SECRET_KEYS.endpoint]: grant.bootstrapUrl,
-        [BOOTSTRAP_SECRET_KEYS.caCert]: grant.caBundle,
-      },
-    },
-    { fieldManager: i.fieldManager },
-  );
+/** Where the cluster's bootstrap Secret lives and who writes it. */
+const place = (i: ClusterInputs): BootstrapSecretPlace => ({
+  name: i.name,
+  namespace: i.namespace,
+  fieldManager: i.fieldManager,
+  linkNamespace: i.linkNamespace ?? DEFAULT_NAMESPACE,
+});
+
+/** Settle the bootstrap token against the link as it is now; says so when it changed anything. */
+async function settleToken(c: KubeClient, i: ClusterInputs): Promise<void> {
+  const link = await readLinkStatus(c, i.name, { namespace: i.linkNamespace ?? DEFAULT_NAMESPACE });
+  const action = await settleBootstrapToken(c, place(i), link.state);
+  if (action === "scrub") say(i, "the agent has connected: the bootstrap token is gone from the parent");
+  if (action === "fresh")
+    say(i, "the agent never connected and the bootstrap token was spent or expired: issued a fresh one");
 }
 
 async function applyAll(c: KubeClient, i: ClusterInputs, id: string, held: Record<string, KubeObject>): Promise<void> {
@@ -186,7 +180,7 @@ export async function create(inputs: ClusterInputs): Promise<pulumi.dynamic.Crea
   const c = clientFor(inputs.kubeconfig);
   const id = randomUUID();
   await ensureNamespace(c, inputs.namespace); // created if absent; never deleted by Lattice
-  await writeBootstrapSecret(c, inputs);
+  await writeBootstrapSecret(c, place(inputs));
   await applyAll(c, inputs, id, {});
   say(inputs, `applied ${Object.keys(inputs.objects).length} manifests; waiting up to ${inputs.timeoutSeconds} s`);
   return { id, outs: await waitReady(c, inputs, id) };
@@ -216,6 +210,7 @@ export async function update(
   news: ClusterInputs,
 ): Promise<pulumi.dynamic.UpdateResult<ClusterState>> {
   const c = clientFor(news.kubeconfig);
+  await settleToken(c, news);
   await applyAll(c, news, id, olds.objects);
   const gone = Object.keys(olds.objects ?? {}).filter((k) => !(k in news.objects));
   await objectSet.prune(c, news.fieldManager, olds.objects, gone);
@@ -228,35 +223,40 @@ export async function update(
 
 async function remove(_id: string, props: ClusterState): Promise<void> {
   const c = clientFor(props.kubeconfig);
+  const warn = (line: string) => say(props, line);
+  const owned = latticeClusterLabels(props.name);
   const ref = { apiVersion: CORE, kind: "Cluster", name: props.name, namespace: props.namespace };
-  await c.delete(ref, { propagationPolicy: "Foreground" });
-  const deadline = Date.now() + props.timeoutSeconds * 1000;
-  for (let n = 0; await c.getOrUndefined(ref); n++) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `LatticeCluster ${props.namespace}/${props.name}: the Cluster is still being deleted after ${props.timeoutSeconds} s; Cluster API has not finished deprovisioning`,
-      );
-    if (n % 15 === 0) say(props, `deprovisioning: ${(await observe(c, props)).r.summary}`);
-    await new Promise((res) => setTimeout(res, 1000));
+  if ((await deleteIfOurs(c, ref, owned, warn, { propagationPolicy: "Foreground" })) === "deleted") {
+    const deadline = Date.now() + props.timeoutSeconds * 1000;
+    for (let n = 0; await c.getOrUndefined(ref); n++) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `LatticeCluster ${props.namespace}/${props.name}: the Cluster is still being deleted after ${props.timeoutSeconds} s; Cluster API has not finished deprovisioning`,
+        );
+      if (n % 15 === 0) say(props, `deprovisioning: ${(await observe(c, props)).r.summary}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
   }
   await objectSet.prune(c, props.fieldManager, props.objects ?? {}, Object.keys(props.objects ?? {}));
-  await c.delete({
-    apiVersion: "v1",
-    kind: "Secret",
-    name: bootstrapSecretName(props.name),
-    namespace: props.namespace,
-  });
-  // The link's records of this cluster (its ClusterLink, spent tokens, finished commands).
+  await deleteIfOurs(
+    c,
+    { apiVersion: "v1", kind: "Secret", name: bootstrapSecretName(props.name), namespace: props.namespace },
+    owned,
+    warn,
+  );
+  // The link's records of this cluster (its ClusterLink, spent tokens, finished commands), found by
+  // label: each only if the link wrote it (its managed-by label; a token record also its own label).
   const linkNs = props.linkNamespace ?? DEFAULT_NAMESPACE;
-  for (const [apiVersion, kind] of [
-    [LINK_API_VERSION, "ClusterLink"],
-    [LINK_API_VERSION, "AgentCommand"],
-    ["v1", "Secret"],
+  const byCluster = { [CLUSTER_LABEL]: props.name };
+  for (const [apiVersion, kind, expected] of [
+    [LINK_API_VERSION, "ClusterLink", { ...byCluster, [MANAGED_BY_LABEL]: MANAGED_BY }],
+    [LINK_API_VERSION, "AgentCommand", { ...byCluster, [MANAGED_BY_LABEL]: QUEUE_FIELD_MANAGER }],
+    ["v1", "Secret", { ...byCluster, [MANAGED_BY_LABEL]: MANAGED_BY, [TOKEN_LABEL]: "true" }],
   ] as const) {
-    for (const o of await c
+    const found = await c
       .list(apiVersion, kind, { namespace: linkNs, labelSelector: `${CLUSTER_LABEL}=${props.name}` })
-      .catch(() => []))
-      await c.delete({ apiVersion, kind, name: o.metadata.name, namespace: linkNs });
+      .catch(() => []);
+    await deleteListedIfOurs(c, found, expected, warn);
   }
   say(props, "deleted");
 }

@@ -19,6 +19,10 @@ done
 if "$KUBECTL" -n "$NS" get secret 'lattice-agent-key' >/dev/null 2>&1; then
   log "the agent is already bootstrapped"; rm -f "$TOKEN_FILE"; exit 0
 fi
+if [ "$(cat "$TOKEN_FILE" 2>/dev/null || true)" = 'spent' ]; then
+  log "the bootstrap token of $CLUSTER was spent by its first control plane, but this cluster has no agent: a fresh token is needed (lattice up issues one)"
+  rm -f "$TOKEN_FILE"; exit 1
+fi
 if ! "$KUBECTL" -n kube-system create configmap "$CLAIM" --from-literal=node="$(hostname)" >/dev/null 2>&1; then
   if "$KUBECTL" -n kube-system get configmap "$CLAIM" >/dev/null 2>&1; then
     log "another control-plane node holds configmap kube-system/$CLAIM"; exit 0

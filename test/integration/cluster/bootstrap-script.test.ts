@@ -20,6 +20,7 @@ import {
   AGENT_NAMESPACE,
   BOOTSTRAP_CLAIM_CONFIGMAP,
   BOOTSTRAP_PATH,
+  BOOTSTRAP_TOKEN_SPENT,
   NODE_PATHS,
   renderBootstrapScript,
 } from "../../../core/cluster";
@@ -107,6 +108,7 @@ function node(
   state: string,
   cell: Cell,
   caPem: string,
+  token = TOKEN,
 ): { run: () => Promise<{ code: number; out: string }>; dir: string } {
   const dir = path.join(root, name);
   const etc = path.join(dir, "etc/lattice");
@@ -114,7 +116,7 @@ function node(
   mkdirSync(etc, { recursive: true });
   mkdirSync(bin, { recursive: true });
   const at = (p: string) => path.join(dir, p);
-  writeFileSync(at(NODE_PATHS.token), TOKEN, { mode: 0o600 });
+  writeFileSync(at(NODE_PATHS.token), token, { mode: 0o600 });
   writeFileSync(at(NODE_PATHS.endpoint), cell.url + "\n");
   writeFileSync(at(NODE_PATHS.caCert), caPem);
   // The script as rendered, with /etc/lattice moved under this node's directory and kubectl stubbed.
@@ -213,6 +215,25 @@ describe("the node bootstrap script against a cell on loopback", () => {
     expect([code, out]).toEqual([0, expect.stringContaining("already bootstrapped")]);
     expect(cell.received).toHaveLength(1);
     expect(existsSync(path.join(second.dir, NODE_PATHS.token))).toBe(false);
+  });
+
+  it("a node given the spent marker (the parent scrubbed the token) skips when the agent runs", async () => {
+    cell.respond = () => ({ status: 200, body: JSON.stringify(list) });
+    expect((await node(root, "cp-1", state, cell, ca.cert).run()).code).toBe(0);
+    const later = node(root, "cp-7", state, cell, ca.cert, BOOTSTRAP_TOKEN_SPENT);
+    const { code, out } = await later.run();
+    expect([code, out]).toEqual([0, expect.stringContaining("already bootstrapped")]);
+    expect(cell.received).toHaveLength(1);
+  });
+
+  it("a node given the spent marker without an agent asks for a fresh token and sends nothing", async () => {
+    const n = node(root, "cp-8", state, cell, ca.cert, BOOTSTRAP_TOKEN_SPENT);
+    const { code, out } = await n.run();
+    expect(code).not.toBe(0);
+    expect(out).toContain("a fresh token is needed");
+    expect(cell.received).toHaveLength(0);
+    expect(existsSync(path.join(state, `configmap.kube-system.${BOOTSTRAP_CLAIM_CONFIGMAP}`))).toBe(false);
+    expect(existsSync(path.join(n.dir, NODE_PATHS.token))).toBe(false);
   });
 
   it("a node that finds the claim held elsewhere stops and keeps its token for a retry", async () => {

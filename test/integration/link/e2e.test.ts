@@ -20,6 +20,7 @@ import {
 } from "../../../agent/queue";
 import type { SecretObject } from "../../../agent/api/types";
 import { eventually } from "../../../agent/testkit/wait";
+import { eventsText } from "../../harness/events";
 import { agentKubeconfig, bootstrapChild } from "./support/child";
 import { createChildNetwork, listenersIn, type ChildNetwork } from "./support/netns";
 import { startCell, startLattice, type LatticeProc } from "./support/procs";
@@ -426,7 +427,7 @@ describe("parent link end to end (child in its own network namespace)", () => {
     for (const a of denied) expect({ ...a, allowed: await can(a) }).toEqual({ ...a, allowed: false });
   });
 
-  it("never writes the token or a private key to any log", async () => {
+  it("never writes the token or a private key to any log or Event", async () => {
     const keySecret = await child.client.get<SecretObject>({
       apiVersion: "v1",
       kind: "Secret",
@@ -445,7 +446,13 @@ describe("parent link end to end (child in its own network namespace)", () => {
       keyBody(unb64(keySecret.data?.["tls.key"])),
       keyBody(unb64(caSecret.data?.["tls.key"])),
     ];
-    const logs = [cell.raw(), agent.raw(), ...bootstrapLogs];
+    const logs = [
+      cell.raw(),
+      agent.raw(),
+      ...bootstrapLogs,
+      await eventsText(parent.client),
+      await eventsText(child.client),
+    ];
     expect(logs.join("").length).toBeGreaterThan(0);
     for (const s of secrets) {
       expect(s.length).toBeGreaterThan(15);

@@ -22,6 +22,8 @@ import { bootstrapChild } from "./support/child";
 import { REFUSED } from "../../../agent/cell/bootstrap";
 import { createAgentCsr } from "../../../agent/pki/csr";
 import { eventually } from "../../../agent/testkit/wait";
+import { eventsText } from "../../harness/events";
+import type { KubeObject } from "../../../core/k8s/object";
 import { startCell, type CellReady, type LatticeProc } from "./support/procs";
 
 jest.setTimeout(90_000);
@@ -107,6 +109,7 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
     expect(refusalsOf("replay")[0]!.reason).toBe("token-used");
     expect(cell.raw().includes(grant.token)).toBe(false);
     expect(second.raw.includes(grant.token)).toBe(false);
+    expect((await eventsText(parent.client)).includes(grant.token)).toBe(false);
   });
 
   it("every refusal gets the same answer, whatever its cause", async () => {
@@ -175,6 +178,32 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
       code: "refused",
       cause: "token-expired",
     });
+  });
+
+  it("a record whose CAPI namespace is the agent's own (from before issue refused it): refused, the token not spent", async () => {
+    const grant = await issueBootstrapToken(parent.client, "own-ns", { ttlSeconds: 600, capiNamespace: "capi-own" });
+    const [record] = await parent.client.list("v1", "Secret", {
+      namespace: "lattice-system",
+      labelSelector: "agent.lattice.dev/cluster=own-ns",
+    });
+    await parent.client.request(
+      "PATCH",
+      `/api/v1/namespaces/lattice-system/secrets/${record!.metadata.name}`,
+      { stringData: { "capi-namespace": "lattice-system" } },
+      "application/merge-patch+json",
+    );
+    expect(await refusedBecause(redeem(grant), "own-ns")).toEqual({
+      status: 403,
+      code: "refused",
+      cause: "capi-namespace-is-agent-namespace",
+    });
+    const after = await parent.client.get<{ data?: Record<string, string> } & KubeObject>({
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: "lattice-system",
+      name: record!.metadata.name,
+    });
+    expect(after.data?.["used-at"]).toBeUndefined();
   });
 
   it("a token for another cluster (refused; logged as token-wrong-cluster), which stays usable by its own cluster", async () => {
