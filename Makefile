@@ -15,7 +15,7 @@ tools: node_modules/.installed
 # in an unshare'd namespace; the link test puts the child in its own network namespace with ip);
 # installed only when missing.
 system-deps:
-	@missing=""; for c in curl:curl openssl:openssl unshare:util-linux ip:iproute2; do \
+	@missing=""; for c in curl:curl openssl:openssl unshare:util-linux ip:iproute2 /usr/sbin/sshd:openssh-server; do \
 	  command -v $${c%%:*} >/dev/null 2>&1 || missing="$$missing $${c#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi

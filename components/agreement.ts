@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { compileDeclarationRecord, type OneSided } from "../core/agreements";
 import { compileNamespaceBaseline, resolveOptions } from "../core/compile";
-import type { KubeObject } from "../core/k8s/object";
+import type { KubeObject, ObjectRef } from "../core/k8s/object";
 import { validateDocument, type DocumentOf, type LatticeExternalService, type LatticeService } from "../core/spec";
 import { LatticeMembership } from "../providers/membership";
 import { LatticePolicy, withFirst } from "../providers/policy";
@@ -42,6 +42,21 @@ export interface HalfArgs {
   policies: KubeObject[];
   /** Other members' memberships to wait for before the policies (see LatticeServiceArgs.agreementsAfter). */
   after?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+  /** Take over existing objects Lattice did not create (see AdoptOption). */
+  adopt?: boolean;
+  /** The member's workload objects, whose names the membership checks before they are applied. */
+  workloads?: ObjectRef[];
+}
+
+/** The ownership opt-in every component that writes objects takes. */
+export interface AdoptOption {
+  /**
+   * Take over existing objects of the same names that Lattice did not create (made by kubectl,
+   * another tool or another stack). Without it, such an object is an error naming it and its
+   * managers: Lattice never takes an object silently. In YAML: metadata.annotations
+   * ["lattice.dev/adopt"]: "true". Default false.
+   */
+  adopt?: boolean;
 }
 
 /** A member's deployed half: its membership and policies, and what the policy check found. */
@@ -66,6 +81,8 @@ export function deployHalf(parent: pulumi.ComponentResource, name: string, a: Ha
       ),
       record: compileDeclarationRecord(a.doc, a.namespace),
       recordManager: fieldManagerOf("declarations", a.namespace, a.doc.metadata.name),
+      adopt: a.adopt ?? false,
+      workloads: a.workloads ?? [],
     },
     { parent },
   );
@@ -77,6 +94,7 @@ export function deployHalf(parent: pulumi.ComponentResource, name: string, a: Ha
       fieldManager: fieldManagerOf("policy", a.namespace, a.doc.metadata.name),
       objects: a.policies,
       waitFor: withFirst(membership, a.after),
+      adopt: a.adopt ?? false,
     },
     { parent },
   );

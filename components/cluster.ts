@@ -9,6 +9,7 @@ import { compileCluster } from "../core/cluster";
 import { clusterProvider, workerPoolsOf, type LatticeCluster as ClusterDocument } from "../core/spec";
 import { ProvisionedCluster } from "../providers/cluster";
 import { documentOf } from "./agreement";
+import { clusterPrerequisites, type ClusterPrerequisiteArgs } from "./prerequisites";
 
 /** The spec of a LatticeCluster, as in YAML. */
 export type ClusterSpec = ClusterDocument["spec"];
@@ -32,6 +33,8 @@ export interface LatticeClusterArgs {
   timeoutSeconds?: number;
   /** The namespace of the parent's cell (default lattice-system). */
   linkNamespace?: string;
+  /** Settings of what Lattice creates when spec.prerequisites is "create" (components/prerequisites). */
+  prerequisites?: ClusterPrerequisiteArgs;
 }
 
 /** Validate component args as a LatticeCluster document (throws LatticeSpecError). */
@@ -76,6 +79,8 @@ export class LatticeCluster extends pulumi.ComponentResource {
   /** The agent's link to the parent ("connected" once created). */
   public readonly agent: pulumi.Output<string>;
   public readonly machines: pulumi.Output<{ ready: number; total: number }>;
+  /** Ids and names of the prerequisites Lattice created (empty unless spec.prerequisites is "create"). */
+  public readonly prerequisites: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: LatticeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lattice:index:LatticeCluster", name, {}, opts);
@@ -85,11 +90,24 @@ export class LatticeCluster extends pulumi.ComponentResource {
     const workers = workerPoolsOf(doc).reduce((n, p) => n + p.replicas, 0);
 
     const dependsOn: pulumi.Resource[] = [];
+    let parentProvider = args.parent.provider;
+    const parentK8s = () =>
+      (parentProvider ??= new k8s.Provider(
+        `${name}-parent`,
+        { kubeconfig: pulumi.secret(args.parent.kubeconfig) },
+        { parent: this },
+      ));
+    // Cloud-side prerequisites (spec.prerequisites: create): created before the CAPI objects, deleted after them.
+    const prerequisites = clusterPrerequisites(
+      doc,
+      { scope: this, name, namespace, parentProvider: parentK8s, credentialsGiven: !!args.credentials },
+      args.prerequisites,
+    );
+    dependsOn.push(...(prerequisites?.resources ?? []));
+
     const secretName = credentialsSecretOf(doc);
     if (args.credentials && secretName) {
-      const provider =
-        args.parent.provider ??
-        new k8s.Provider(`${name}-parent`, { kubeconfig: pulumi.secret(args.parent.kubeconfig) }, { parent: this });
+      const provider = parentK8s();
       dependsOn.push(
         new k8s.core.v1.Secret(
           `${name}-credentials`,
@@ -132,12 +150,14 @@ export class LatticeCluster extends pulumi.ComponentResource {
     this.machines = pulumi
       .all([cluster.machinesReady, cluster.machinesTotal])
       .apply(([ready, total]) => ({ ready, total }));
+    this.prerequisites = prerequisites?.outputs ?? pulumi.output<Record<string, string>>({});
     this.registerOutputs({
       phase: this.phase,
       controlPlaneEndpoint: this.controlPlaneEndpoint,
       kubeconfig: this.kubeconfig,
       agent: this.agent,
       machines: this.machines,
+      prerequisites: this.prerequisites,
     });
   }
 }

@@ -7,14 +7,14 @@ import type { OneSided } from "../core/agreements";
 import { compileExternal } from "../core/compile";
 import type { LatticeExternalService as ExternalDocument } from "../core/spec";
 import type { LatticeMembership } from "../providers/membership";
-import { deployHalf, documentOf } from "./agreement";
+import { deployHalf, documentOf, type AdoptOption } from "./agreement";
 import { resolveMesh, type ClusterTarget, type MeshSettings } from "./target";
 
 /** The spec of a LatticeExternalService, as in YAML. */
 export type ExternalServiceSpec = ExternalDocument["spec"];
 
 /** Arguments of a LatticeExternalService. */
-export interface LatticeExternalServiceArgs extends ClusterTarget, Pick<MeshSettings, "trustDomain"> {
+export interface LatticeExternalServiceArgs extends ClusterTarget, Pick<MeshSettings, "trustDomain">, AdoptOption {
   /** metadata.name; the component's name by default. */
   serviceName?: string;
   /** metadata.namespace; "default" by default. */
@@ -60,6 +60,7 @@ export class LatticeExternalService extends pulumi.ComponentResource {
       doc,
       policies,
       ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}),
+      adopt: args.adopt ?? false,
     });
     this.declarations = half.membership;
 

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readYamlSources } from "../cli/files";
 import { compileAll } from "../core/compile";
 import { buildGraph, type Graph } from "../core/graph";
-import { loadDocuments, type SpecError } from "../core/spec";
+import { adoptsExisting, loadDocuments, type SpecError } from "../core/spec";
 import { LatticeSpecError } from "./errors";
 import { LatticeBarrier } from "../providers/barrier";
 import { LatticeExternalService } from "./external-service";
@@ -70,7 +70,7 @@ export function fromYaml(args: LatticeYamlArgs, opts?: pulumi.ComponentResourceO
     const namespace = doc.metadata.namespace ?? "default";
     // Component names are the documents' refs ("shop/api"), shortened to the name in "default".
     const name = namespace === "default" ? doc.metadata.name : `${namespace}/${doc.metadata.name}`;
-    const base = { ...common, serviceName: doc.metadata.name, namespace };
+    const base = { ...common, serviceName: doc.metadata.name, namespace, adopt: adoptsExisting(doc) };
     if (doc.kind === "LatticeService")
       services[`${namespace}/${doc.metadata.name}`] = new LatticeService(name, { ...base, spec: doc.spec }, opts);
     else if (doc.kind === "LatticeExternalService")

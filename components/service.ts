@@ -16,15 +16,15 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { OneSided } from "../core/agreements";
 import { compileService, principalOf, serviceAccountName } from "../core/compile";
-import type { KubeObject } from "../core/k8s/object";
+import { refOf, type KubeObject } from "../core/k8s/object";
 import type { LatticeService as LatticeServiceDocument, ServiceSpec } from "../core/spec";
 import type { LatticeMembership } from "../providers/membership";
-import { deployHalf, documentOf } from "./agreement";
+import { deployHalf, documentOf, type AdoptOption } from "./agreement";
 import { resolveMesh, workloadProvider, type ClusterTarget, type MeshSettings } from "./target";
 import { createWorkload } from "./workload";
 
 /** Arguments of a LatticeService: where it runs and its spec, exactly as in YAML. */
-export interface LatticeServiceArgs extends ClusterTarget, MeshSettings {
+export interface LatticeServiceArgs extends ClusterTarget, MeshSettings, AdoptOption {
   /** The service's name (metadata.name); the component's name by default. */
   serviceName?: string;
   /** The namespace (metadata.namespace); "default" by default. */
@@ -81,11 +81,13 @@ export class LatticeService extends pulumi.ComponentResource {
       doc,
       policies: compiled.policies,
       ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}),
+      adopt: args.adopt ?? false,
+      workloads: compiled.workload.map(refOf),
     });
     this.declarations = half.membership;
 
     const provider: k8s.Provider = workloadProvider(name, args, this);
-    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, {
+    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, args.adopt ?? false, {
       parent: this,
       provider,
       dependsOn: [half.membership],

@@ -42,6 +42,8 @@ export interface DeleteOptions {
   propagationPolicy?: "Foreground" | "Background" | "Orphan";
   /** Delete only if the object still has this resourceVersion (409 otherwise). */
   resourceVersion?: string;
+  /** Delete only if the object is still this one, not one re-created under its name (409 otherwise). */
+  uid?: string;
 }
 
 /** A list result with the collection's resourceVersion (where a watch continues from). */
@@ -390,7 +392,11 @@ export class KubeClient {
         apiVersion: "v1",
         propagationPolicy: opts.propagationPolicy ?? "Background",
       };
-      if (opts.resourceVersion) body.preconditions = { resourceVersion: opts.resourceVersion };
+      if (opts.resourceVersion || opts.uid)
+        body.preconditions = {
+          ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}),
+          ...(opts.uid ? { uid: opts.uid } : {}),
+        };
       await this.request("DELETE", await this.pathOf(ref.apiVersion, ref.kind, ref.namespace, ref.name), body);
       return true;
     } catch (e) {

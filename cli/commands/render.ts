@@ -1,5 +1,7 @@
 // `lattice render -f PATH...`: every compiled object as multi-document YAML on stdout. Bad input:
 // every error on stderr, nothing on stdout, exit 1.
+import { ClusterCompileError } from "../../core/cluster";
+import { renderPrerequisiteListing } from "../../core/cluster/prerequisites";
 import { compileAll, CompileOptionsError } from "../../core/compile";
 import { toJsonLines, toYamlStream } from "../../core/k8s/serialize";
 import { CliError, parseFlags } from "../args";
@@ -11,6 +13,8 @@ const HELP = `usage: lattice render -f PATH... [--trust-domain TD] [-n NAMESPACE
 
 Compile LatticeService, LatticeExternalService and LatticeCluster documents (files, or directories
 searched for *.yaml/*.yml) and print every object: YAML documents, or one JSON object per line.
+A LatticeCluster with spec.prerequisites: create is preceded by comment lines listing the cloud
+resources Lattice creates before its Cluster API objects (on stderr with --output json).
   --trust-domain TD   the mesh's trust domain for principals (default: Istio's, ${ISTIO_DEFAULT_TRUST_DOMAIN})
   -n, --namespace NS  namespace of documents without metadata.namespace (default: default)
 ${PARENT_FLAGS_HELP}
@@ -51,6 +55,19 @@ export async function run(argv: string[], io: CommandIO = processIO): Promise<nu
     printErrors(io, result.errors);
     return 1;
   }
-  io.out(output === "json" ? toJsonLines(result.objects) : toYamlStream(result.objects));
+  // Clusters with spec.prerequisites: create: what Lattice creates before their CAPI objects, as
+  // YAML comments ahead of the objects (on stderr with --output json, which has no comments).
+  let listing;
+  try {
+    const clusters = docs.flatMap((d) => (d.doc.kind === "LatticeCluster" ? [d.doc] : []));
+    listing = renderPrerequisiteListing(clusters, { namespace: values.namespace ?? "default" });
+  } catch (e) {
+    if (e instanceof ClusterCompileError) throw new CliError(`render: ${e.message}`);
+    throw e;
+  }
+  if (output === "json") {
+    if (listing) io.err(listing);
+    io.out(toJsonLines(result.objects));
+  } else io.out(listing + toYamlStream(result.objects));
   return 0;
 }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { LATTICE_API_VERSION, documentMetadata, dnsLabel, labelKey, token, integer } from "./fields";
 import { checkClusterApiRules } from "./cluster-checks";
+import { PREREQUISITE_MODES } from "./cluster-prerequisites";
 import { POOL_SIZING_FIELDS, providerConfig, providerOf, PROVIDERS, type ProviderSpec } from "./cluster-providers";
 
 const poolSizing = {
@@ -18,6 +19,10 @@ const workerPool = z.strictObject({ name: dnsLabel, replicas: integer(0, 1000), 
 const namedWorkerPool = z.strictObject({ replicas: integer(0, 1000), ...poolSizing });
 
 const clusterSpec = z.strictObject({
+  // Whether Lattice creates the cloud-side prerequisites (IAM set, key pair, credentials, VM
+  // template…) in the same stack, before the CAPI objects (core/cluster/prerequisites). Absent:
+  // "existing", the user made them.
+  prerequisites: z.enum(PREREQUISITE_MODES).optional(),
   provider: z.strictObject({
     kubernetes: z.strictObject({
       version: z
@@ -83,6 +88,12 @@ export const latticeClusterSchema = z
           });
     }
     checkClusterApiRules(spec.provider.kubernetes, providerOf(spec.provider.config), pools, ctx);
+    if (spec.prerequisites === "create" && provider === "docker")
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "prerequisites"],
+        message: 'the docker provider has no cloud prerequisites: remove it or set "existing"',
+      });
   });
 
 /** A validated LatticeCluster document. */

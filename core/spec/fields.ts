@@ -88,15 +88,34 @@ export const labelKey = z
     },
   );
 
+/**
+ * The one annotation Lattice reads from a document: "true" lets its objects take over existing
+ * objects of the same name that Lattice did not create (otherwise an error names them).
+ */
+export const ADOPT_ANNOTATION = "lattice.dev/adopt";
+
 /** metadata of a Lattice document. Labels and annotations are accepted for tooling; they are not copied
- * onto compiled objects (those carry Lattice's own ownership labels). */
+ * onto compiled objects (those carry Lattice's own ownership labels). Of the annotations only
+ * ADOPT_ANNOTATION means something to Lattice, and it must be "true" or "false". */
 export const documentMetadata = (name: z.ZodString) =>
   z.strictObject({
     name,
     namespace: dnsLabel.optional(),
     labels: z.record(labelKey, z.string().max(63)).optional(),
-    annotations: z.record(labelKey, z.string().max(MAX_TEXT)).optional(),
+    annotations: z
+      .record(labelKey, z.string().max(MAX_TEXT))
+      .optional()
+      .superRefine((annotations, ctx) => {
+        const v = annotations?.[ADOPT_ANNOTATION];
+        if (v !== undefined && v !== "true" && v !== "false")
+          ctx.addIssue({ code: "custom", path: [ADOPT_ANNOTATION], input: v, message: 'expected "true" or "false"' });
+      }),
   });
+
+/** Whether a document adopts existing objects (its ADOPT_ANNOTATION is "true"). */
+export function adoptsExisting(doc: { metadata: { annotations?: Readonly<Record<string, string>> } }): boolean {
+  return doc.metadata.annotations?.[ADOPT_ANNOTATION] === "true";
+}
 
 /** The one apiVersion of every Lattice kind in this release. */
 export const LATTICE_API_VERSION = "lattice.dev/v1alpha1";

@@ -1,5 +1,5 @@
 // The Lattice spec: the three document kinds, their one parser and validator, and their errors.
-export { LATTICE_API_VERSION } from "./fields";
+export { ADOPT_ANNOTATION, adoptsExisting, LATTICE_API_VERSION } from "./fields";
 export { describeValue, formatPath, formatSource, formatSpecError, sortSpecErrors } from "./errors";
 export type { SourceRef, SpecError } from "./errors";
 export { mountSourceKey } from "./service";
@@ -36,3 +36,17 @@ export type { RawDocument, YamlLimits } from "./yaml";
 export { loadDocuments } from "./load";
 export type { Loaded, YamlSource } from "./load";
 export { renderJsonSchemas } from "./json-schema";
+export {
+  PREREQUISITE_MODES,
+  PREREQUISITE_RUNNERS,
+  sshPublicKey,
+  validatePrerequisiteSettings,
+} from "./cluster-prerequisites";
+export type {
+  AwsPrerequisiteSettings,
+  ClusterPrerequisiteSettings,
+  OpenStackPrerequisiteSettings,
+  PrerequisiteMode,
+  PrerequisiteRunner,
+  ProxmoxPrerequisiteSettings,
+} from "./cluster-prerequisites";

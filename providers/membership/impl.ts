@@ -7,11 +7,14 @@
 //   - the member's declaration record, which other stacks read for the agreement check.
 // Deleting a membership deletes the record, then the baseline only if no record remains in the
 // namespace: each member removes its own record BEFORE counting, so the last one out always sees
-// none, even when several leave at once. A baseline object someone else also owns (a namespace
-// created by kubectl, say) is released rather than deleted (see ../objectset/impl.ts).
+// none, even when several leave at once. The Namespace itself is deleted only if Lattice created
+// it and it holds nothing else; one it joined (created by kubectl, say) only loses Lattice's labels
+// (see ../objectset/ownership.ts).
 import type * as pulumi from "@pulumi/pulumi";
 import { RECORD_LABEL } from "../../core/agreements";
-import type { KubeObject } from "../../core/k8s/object";
+import { keyOf, type KubeObject, type ObjectRef } from "../../core/k8s/object";
+import { canonical } from "../objectset/drift";
+import { workloadRefusal } from "../objectset/ownership";
 import { clientFor } from "../session";
 import * as objectSet from "../objectset/impl";
 
@@ -28,17 +31,30 @@ export interface MembershipInputs {
   record: Record<string, KubeObject>;
   /** The record's field manager (one per member). */
   recordManager: string;
+  /** Take over existing objects Lattice did not create (the document's lattice.dev/adopt). */
+  adopt?: boolean;
+  /**
+   * The service's workload objects, which @pulumi/kubernetes applies after the membership: their
+   * names are checked here first, so an object someone else made is refused, not taken over.
+   */
+  workloads?: ObjectRef[];
+  /** State only: the UID of each object as applied, keyed like baseline and record. */
+  uids?: Record<string, string>;
 }
 
 const baselineSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({
   kubeconfig: m.kubeconfig,
   fieldManager: BASELINE_MANAGER,
   objects: m.baseline ?? {},
+  ...(m.adopt !== undefined ? { adopt: m.adopt } : {}),
+  ...(m.uids ? { uids: m.uids } : {}),
 });
 const recordSet = (m: MembershipInputs): objectSet.ObjectSetInputs => ({
   kubeconfig: m.kubeconfig,
   fieldManager: m.recordManager,
   objects: m.record ?? {},
+  ...(m.adopt !== undefined ? { adopt: m.adopt } : {}),
+  ...(m.uids ? { uids: m.uids } : {}),
 });
 
 export async function check(
@@ -70,6 +86,8 @@ export async function diff(
       replaces: olds.namespace !== news.namespace ? ["namespace"] : ["recordManager"],
       deleteBeforeReplace: false,
     };
+  if (canonical((olds.workloads ?? []).map(keyOf)) !== canonical((news.workloads ?? []).map(keyOf)))
+    return { changes: true };
   const [b, r] = [
     await objectSet.diff(id, baselineSet(olds), baselineSet(news)),
     await objectSet.diff(id, recordSet(olds), recordSet(news)),
@@ -77,10 +95,29 @@ export async function diff(
   return { changes: !!(b.changes || r.changes) };
 }
 
+/** Refuse (throw, naming every one) when a workload name is taken by an object Lattice did not create. */
+async function guardWorkloads(m: MembershipInputs): Promise<void> {
+  const c = clientFor(m.kubeconfig);
+  const refusals = (
+    await Promise.all(
+      (m.workloads ?? []).map(async (ref) => workloadRefusal(ref, await c.getOrUndefined(ref), !!m.adopt)),
+    )
+  ).filter((r): r is string => r !== undefined);
+  if (refusals.length) throw new Error(refusals.join("; "));
+}
+
 export async function create(inputs: MembershipInputs): Promise<pulumi.dynamic.CreateResult<MembershipInputs>> {
-  await objectSet.create(baselineSet(inputs)); // the namespace first: the record lives in it
-  const res = await objectSet.create(recordSet(inputs));
-  return { id: res.id, outs: inputs };
+  await guardWorkloads(inputs);
+  // The namespace first: the record lives in it.
+  const b = await objectSet.within(
+    () => objectSet.create(baselineSet(inputs)),
+    (set) => ({ ...inputs, baseline: set.objects, record: {}, uids: set.uids ?? {} }),
+  );
+  const r = await objectSet.within(
+    () => objectSet.create(recordSet(inputs)),
+    (set) => ({ ...inputs, record: set.objects, uids: { ...b.outs?.uids, ...set.uids } }),
+  );
+  return { id: r.id, outs: { ...inputs, uids: { ...b.outs?.uids, ...r.outs?.uids } } };
 }
 
 export async function read(id: string, props: MembershipInputs): Promise<pulumi.dynamic.ReadResult<MembershipInputs>> {
@@ -94,9 +131,16 @@ export async function update(
   olds: MembershipInputs,
   news: MembershipInputs,
 ): Promise<pulumi.dynamic.UpdateResult<MembershipInputs>> {
-  await objectSet.update(id, baselineSet(olds), baselineSet(news));
-  await objectSet.update(id, recordSet(olds), recordSet(news));
-  return { outs: news };
+  await guardWorkloads(news);
+  const b = await objectSet.within(
+    () => objectSet.update(id, baselineSet(olds), baselineSet(news)),
+    (set) => ({ ...news, baseline: set.objects, record: olds.record, uids: { ...olds.uids, ...set.uids } }),
+  );
+  const r = await objectSet.within(
+    () => objectSet.update(id, recordSet(olds), recordSet(news)),
+    (set) => ({ ...news, record: set.objects, uids: { ...olds.uids, ...b.outs?.uids, ...set.uids } }),
+  );
+  return { outs: { ...news, uids: { ...b.outs?.uids, ...r.outs?.uids } } };
 }
 
 async function remove(id: string, props: MembershipInputs): Promise<void> {

@@ -3,7 +3,7 @@
 // provider is the shell of ../shell.ts; the work is in ./impl.ts.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { KubeObject } from "../../core/k8s/object";
+import type { KubeObject, ObjectRef } from "../../core/k8s/object";
 import { keyObjects } from "../objectset";
 import { shellProvider } from "../shell";
 
@@ -20,6 +20,10 @@ export interface LatticeMembershipArgs {
   record: KubeObject;
   /** The record's field manager (one per member). */
   recordManager: string;
+  /** Take over existing objects Lattice did not create (otherwise applying one is an error). */
+  adopt?: boolean;
+  /** The member's workload objects (applied by @pulumi/kubernetes): checked for someone else's first. */
+  workloads?: ObjectRef[];
 }
 
 /** A service's membership of its namespace: the shared baseline and its declaration record. */
@@ -36,6 +40,9 @@ export class LatticeMembership extends pulumi.dynamic.Resource {
         baseline: keyObjects(args.baseline),
         record: keyObjects([args.record]),
         recordManager: args.recordManager,
+        adopt: args.adopt ?? false,
+        workloads: args.workloads ?? [],
+        uids: undefined,
       },
       { ...opts, additionalSecretOutputs: ["kubeconfig"] },
       "lattice",

@@ -1,23 +1,30 @@
 // Implementation of the object-set dynamic provider (loaded at run time by ./index.ts's shell):
 // a keyed set of Kubernetes objects kept in a cluster by server-side apply with one field manager.
+// Every object goes through the one apply/remove path of ./apply.ts (ownership: ./ownership.ts).
 //   check   validates the documents (kind, name, key) and reports the property path of each problem
-//   diff    compares old and new documents AND the live objects, so a hand edit shows up in preview
-//   create  applies every document; a failure part-way records what was applied (init error)
-//   read    projects the live objects onto the fields we set (refresh sees drift)
-//   update  applies the new documents and prunes the ones no longer in the set
-//   delete  removes exactly the objects this set applied, and only while our field manager owns them
+//   diff    compares old and new documents AND the live objects (./drift.ts: for policy kinds any
+//           difference in the body, for others the fields set plus what other managers added), so
+//           a hand edit shows up in preview, named object by object and field by field on stderr
+//   create  applies every document, after checking that none is someone else's (nothing is
+//           applied when one is refused); a failure part-way records what was applied
+//   read    records the live objects as drift sees them (refresh shows a hand edit)
+//   update  applies the new documents (repairing drift) and prunes the ones no longer in the set
+//   delete  removes exactly the objects this set applied: the UID it recorded, while our field
+//           manager owns them; a namespace only if Lattice created it and it holds nothing else
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../../core/compile/identity";
-import { keyOf, refOf, type KubeObject, type ObjectRef } from "../../core/k8s/object";
-import { KubeError, type KubeClient } from "../../kube/client";
-import { clientFor, liveObject, written } from "../session";
-import { applyOrder, canonical, changedKeys, inSync, project } from "./drift";
+import { keyOf, refOf, type KubeObject } from "../../core/k8s/object";
+import type { KubeClient } from "../../kube/client";
+import { clientFor, liveObject } from "../session";
+import { applyObject, OwnershipError, planAll, removeObject, say } from "./apply";
+import { applyOrder, canonical, changedKeys, describeDrift, driftOf, observed } from "./drift";
+import { ownershipOf, uidOf } from "./ownership";
 
 /**
  * Objects carrying this label are shared by several sets (a namespace's baseline, which every
- * service in the namespace applies with its own field manager): removing one set releases its
- * ownership and deletes the object only when no other field manager owns it.
+ * member of the namespace applies): removing one set deletes it only when no other Lattice set
+ * manages it too (else releases it), and a copy another member re-created is still Lattice's.
  */
 export const SHARED_LABEL = LABELS.baseline;
 
@@ -29,6 +36,10 @@ export interface ObjectSetInputs {
   fieldManager: string;
   /** The documents, keyed by keyOf(object): "Kind/namespace/name". */
   objects: Record<string, KubeObject>;
+  /** Take over existing objects Lattice did not create (the document's lattice.dev/adopt). */
+  adopt?: boolean;
+  /** State only: the UID of each object as applied, keyed like objects (deletes require it). */
+  uids?: Record<string, string>;
 }
 
 type Failure = { property: string; reason: string };
@@ -40,6 +51,8 @@ export function validate(inputs: Partial<ObjectSetInputs>): Failure[] {
     failures.push({ property: "kubeconfig", reason: "a kubeconfig is required" });
   if (typeof inputs.fieldManager !== "string" || !inputs.fieldManager)
     failures.push({ property: "fieldManager", reason: "a field manager is required" });
+  if (inputs.adopt !== undefined && typeof inputs.adopt !== "boolean")
+    failures.push({ property: "adopt", reason: "expected true or false" });
   for (const [key, obj] of Object.entries(inputs.objects ?? {})) {
     const at = `objects["${key}"]`;
     if (!obj || typeof obj.apiVersion !== "string" || typeof obj.kind !== "string")
@@ -62,7 +75,23 @@ export class PartialApplyError<P = ObjectSetInputs> extends Error {
   }
 }
 
+/**
+ * Run an object-set step of a provider whose state wraps object sets (membership, policy): a
+ * partial apply is re-thrown with the provider's own state, `wrap` saying where the set's
+ * objects and UIDs go, so Pulumi records that provider's state, not a bare object set.
+ */
+export async function within<T, P>(step: () => Promise<T>, wrap: (set: ObjectSetInputs) => P): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof PartialApplyError)
+      throw new PartialApplyError<P>(e.id, wrap(e.properties as ObjectSetInputs), e.reasons);
+    throw e;
+  }
+}
+
 function describe(key: string, e: unknown): string {
+  if (e instanceof OwnershipError) return e.message;
   const err = e as { message?: string; causes?: { field?: string; message?: string }[] };
   const causes = (err.causes ?? []).map((c) => `${c.field ?? ""}: ${c.message ?? ""}`).join("; ");
   return `${key}: ${err.message ?? String(e)}${causes && !String(err.message).includes(causes) ? ` (${causes})` : ""}`;
@@ -72,85 +101,66 @@ async function withClient<T>(kubeconfig: string, fn: (c: KubeClient) => Promise<
   return fn(clientFor(kubeconfig)); // one client per kubeconfig for the process (see ../session.ts)
 }
 
-/** Apply the given keys in order; returns the keys applied before any failure, and the failure. */
-export async function applyKeys(
-  c: KubeClient,
-  inputs: ObjectSetInputs,
-  keys: string[],
-): Promise<{ applied: string[]; error?: string }> {
-  const applied: string[] = [];
-  for (const key of applyOrder(keys, inputs.objects)) {
-    try {
-      await c.apply(inputs.objects[key]!, { fieldManager: inputs.fieldManager, force: true });
-      written(c, refOf(inputs.objects[key]!));
-      applied.push(key);
-    } catch (e) {
-      return { applied, error: describe(key, e) };
-    }
-  }
-  return { applied };
-}
-
-/** The field managers of an object's main resource (status writers are not owners). */
-function ownersOf(live: KubeObject): string[] {
-  const entries = live.metadata.managedFields ?? [];
-  return [...new Set(entries.filter((e) => !e.subresource && e.manager).map((e) => e.manager as string))];
-}
-
-/** Remove or release one object (see prune); retried when another writer changed it meanwhile. */
-async function removeOne(
-  c: KubeClient,
-  fieldManager: string,
-  ref: ObjectRef,
-): Promise<"deleted" | "released" | "untouched"> {
-  for (let attempt = 1; ; attempt++) {
-    const live = await c.getOrUndefined(ref);
-    if (!live) return "untouched";
-    const owners = ownersOf(live);
-    if (!owners.includes(fieldManager)) return "untouched"; // not ours (any more): never delete it
-    const shared = live.metadata.labels?.[SHARED_LABEL] === "true";
-    if (!shared || owners.every((m) => m === fieldManager)) {
-      written(c, ref);
-      return (await c.delete(ref)) ? "deleted" : "untouched";
-    }
-    // Release: drop our entries from managedFields (the others own the same fields with the same
-    // values, so nothing else changes). Applying an empty object is the usual way, but CRDs that
-    // require `spec` (CiliumNetworkPolicy) refuse it. resourceVersion makes the write conditional:
-    // services sharing a baseline are often removed together, so a conflict is retried.
-    const managedFields = (live.metadata.managedFields ?? []).filter((m) => m.manager !== fieldManager);
-    const path = await c.pathOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
-    const patch = {
-      metadata: { managedFields, resourceVersion: (live.metadata as { resourceVersion?: string }).resourceVersion },
-    };
-    try {
-      written(c, ref);
-      await c.request("PATCH", path, patch, "application/merge-patch+json");
-      return "released";
-    } catch (e) {
-      if (!(e instanceof KubeError && e.status === 409) || attempt >= 10) throw e;
-    }
-  }
+/** What applying keys did: the keys applied before any failure, their UIDs, and the failure. */
+export interface Applied {
+  applied: string[];
+  uids: Record<string, string>;
+  error?: string;
 }
 
 /**
- * Remove objects from the cluster, touching only what this set owns:
- *  - an object our field manager no longer manages is left alone (someone else took it over);
- *  - a shared object (SHARED_LABEL, e.g. a namespace baseline several services apply) that other
- *    field managers also own is released: our fields are dropped by applying an empty object, and
- *    the others keep it. It is deleted only when we are its last owner;
- *  - anything else we own is deleted.
- * Returns the keys deleted and released.
+ * Apply the given keys in order. Every object's ownership is checked first, on a fresh GET (a
+ * cached LIST would be dropped by every write of the same kind during an `up`, and re-listing a
+ * namespace of a hundred policies per service costs far more): if any is someone else's, nothing
+ * is applied and the error names every one.
+ */
+export async function applyKeys(c: KubeClient, inputs: ObjectSetInputs, keys: string[]): Promise<Applied> {
+  const ordered = applyOrder(keys, inputs.objects);
+  const targets = await Promise.all(
+    ordered.map(async (key) => {
+      const desired = inputs.objects[key]!;
+      const shared = desired.metadata.labels?.[SHARED_LABEL] === "true";
+      return { key, desired, shared, live: await c.getOrUndefined(refOf(desired)) };
+    }),
+  );
+  const opts = { fieldManager: inputs.fieldManager, adopt: !!inputs.adopt };
+  const { plans, refusals } = planAll(targets, opts);
+  if (refusals.length) return { applied: [], uids: {}, error: refusals.join("; ") };
+  const applied: string[] = [];
+  const uids: Record<string, string> = {};
+  for (const [i, t] of targets.entries()) {
+    try {
+      const live = await applyObject(c, t.desired, plans[i]!, opts);
+      applied.push(t.key);
+      const uid = uidOf(live);
+      if (uid) uids[t.key] = uid;
+    } catch (e) {
+      return { applied, uids, error: describe(t.key, e) };
+    }
+  }
+  return { applied, uids };
+}
+
+/**
+ * Remove objects from the cluster, touching only what this set owns (see ./ownership.ts
+ * planRemove): an object our field manager no longer manages, or one re-created since it was
+ * applied (its UID differs from `uids`), is left alone with a warning; a shared object (SHARED_LABEL)
+ * other Lattice sets also manage is released; a namespace is deleted only if Lattice created it and
+ * it holds nothing else. Returns the keys deleted and released.
  */
 export async function prune(
   c: KubeClient,
   fieldManager: string,
   objects: Record<string, KubeObject>,
   keys: string[],
+  uids: Record<string, string> = {},
 ): Promise<{ deleted: string[]; released: string[] }> {
   const deleted: string[] = [];
   const released: string[] = [];
   for (const key of applyOrder(keys, objects).reverse()) {
-    const outcome = await removeOne(c, fieldManager, refOf(objects[key]!));
+    const obj = objects[key]!;
+    const shared = obj.metadata.labels?.[SHARED_LABEL] === "true";
+    const outcome = await removeObject(c, refOf(obj), fieldManager, uids[key], shared);
     if (outcome === "deleted") deleted.push(key);
     else if (outcome === "released") released.push(key);
   }
@@ -165,6 +175,24 @@ export async function check(
   return failures.length ? { failures } : { inputs: news };
 }
 
+/**
+ * The differences between the documents and the cluster, one line per object and field (empty:
+ * in sync). An object someone else holds under one of our names is named too.
+ */
+export async function driftLines(c: KubeClient, inputs: ObjectSetInputs): Promise<string[]> {
+  const isOurs = (m: string) => m === inputs.fieldManager;
+  const lines: string[] = [];
+  for (const key of applyOrder(Object.keys(inputs.objects ?? {}), inputs.objects ?? {})) {
+    const desired = inputs.objects[key]!;
+    const live = await liveObject(c, refOf(desired));
+    const o = ownershipOf(live, inputs.fieldManager);
+    if (o.state === "foreign" && desired.kind !== "Namespace")
+      lines.push(`${key}: exists but is not Lattice's (managed by ${o.managers.join(", ") || "nobody on record"})`);
+    else lines.push(...describeDrift(desired, driftOf(desired, live, isOurs)));
+  }
+  return lines;
+}
+
 export async function diff(
   _id: string,
   olds: ObjectSetInputs,
@@ -175,33 +203,32 @@ export async function diff(
   if (canonical(olds.kubeconfig) !== canonical(news.kubeconfig)) return { changes: true };
   if (changedKeys(olds.objects ?? {}, news.objects ?? {}).length > 0) return { changes: true };
   // Same documents: changed only if the cluster no longer holds them as we applied them.
-  const drifted = await withClient(news.kubeconfig, async (c) => {
-    for (const [key, obj] of Object.entries(news.objects ?? {})) {
-      if (!inSync(obj, await liveObject(c, refOf(obj)))) return key;
-    }
-    return undefined;
-  });
-  return { changes: drifted !== undefined };
+  const lines = await withClient(news.kubeconfig, (c) => driftLines(c, news));
+  for (const line of lines) say(`drift: ${line}`);
+  return { changes: lines.length > 0 };
 }
 
 export async function create(inputs: ObjectSetInputs): Promise<pulumi.dynamic.CreateResult<ObjectSetInputs>> {
   const id = randomUUID();
   const result = await withClient(inputs.kubeconfig, (c) => applyKeys(c, inputs, Object.keys(inputs.objects)));
   if (result.error) {
+    // Nothing applied (a refusal, or the first object failed): no resource to record, just the error.
+    if (result.applied.length === 0) throw new Error(result.error);
     const partial = Object.fromEntries(result.applied.map((k) => [k, inputs.objects[k]!]));
-    throw new PartialApplyError(id, { ...inputs, objects: partial }, [
+    throw new PartialApplyError(id, { ...inputs, objects: partial, uids: result.uids }, [
       `applied ${result.applied.length} of ${Object.keys(inputs.objects).length} objects; ${result.error}`,
     ]);
   }
-  return { id, outs: inputs };
+  return { id, outs: { ...inputs, uids: result.uids } };
 }
 
 export async function read(id: string, props: ObjectSetInputs): Promise<pulumi.dynamic.ReadResult<ObjectSetInputs>> {
+  const isOurs = (m: string) => m === props.fieldManager;
   const objects = await withClient(props.kubeconfig, async (c) => {
     const out: Record<string, KubeObject> = {};
     for (const [key, obj] of Object.entries(props.objects ?? {})) {
       const live = await liveObject(c, refOf(obj));
-      if (live) out[key] = project(obj, live) as KubeObject;
+      if (live) out[key] = observed(obj, live, isOurs);
     }
     return out;
   });
@@ -215,23 +242,25 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult<ObjectSetInputs>> {
   return withClient(news.kubeconfig, async (c) => {
     const result = await applyKeys(c, news, Object.keys(news.objects));
+    const uids = { ...olds.uids, ...result.uids };
     if (result.error) {
       // What we now hold: the old documents not yet replaced plus the new ones applied.
       const held = { ...olds.objects };
       for (const k of result.applied) held[k] = news.objects[k]!;
-      throw new PartialApplyError(id, { ...news, objects: held }, [
+      throw new PartialApplyError(id, { ...news, objects: held, uids }, [
         `applied ${result.applied.length} of ${Object.keys(news.objects).length} objects; ${result.error}`,
       ]);
     }
     const gone = Object.keys(olds.objects ?? {}).filter((k) => !(k in news.objects));
-    await prune(c, news.fieldManager, olds.objects, gone);
-    return { outs: news };
+    await prune(c, news.fieldManager, olds.objects, gone, olds.uids);
+    for (const k of gone) delete uids[k];
+    return { outs: { ...news, uids } };
   });
 }
 
 async function remove(_id: string, props: ObjectSetInputs): Promise<void> {
   await withClient(props.kubeconfig, (c) =>
-    prune(c, props.fieldManager, props.objects ?? {}, Object.keys(props.objects ?? {})),
+    prune(c, props.fieldManager, props.objects ?? {}, Object.keys(props.objects ?? {}), props.uids),
   );
 }
 export { remove as delete };

@@ -16,6 +16,8 @@ export interface ObjectSetArgs {
   fieldManager?: pulumi.Input<string>;
   /** The objects to keep applied. */
   objects: pulumi.Input<KubeObject[]>;
+  /** Take over existing objects Lattice did not create (otherwise applying one is an error). */
+  adopt?: boolean;
 }
 
 /** Objects keyed by "Kind/namespace/name"; a duplicate key is an error naming it. */
@@ -43,6 +45,8 @@ export class ObjectSet extends pulumi.dynamic.Resource {
         kubeconfig: pulumi.secret(args.kubeconfig),
         fieldManager: args.fieldManager ?? "lattice",
         objects: pulumi.output(args.objects).apply(keyObjects),
+        adopt: args.adopt ?? false,
+        uids: undefined,
       },
       { ...opts, additionalSecretOutputs: ["kubeconfig"] },
       "lattice",

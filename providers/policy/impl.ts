@@ -50,8 +50,14 @@ export async function diff(id: string, olds: PolicyState, news: PolicyInputs): P
 }
 
 export async function create(inputs: PolicyInputs): Promise<pulumi.dynamic.CreateResult<PolicyState>> {
-  const res = await objectSet.create(inputs);
-  return { id: res.id, outs: { ...inputs, ...(await checkAgreements(inputs.kubeconfig, inputs.self)) } };
+  const res = await objectSet.within(
+    () => objectSet.create(inputs),
+    (set) => ({ ...inputs, ...set, oneSided: [], unreadableRecords: [] }),
+  );
+  return {
+    id: res.id,
+    outs: { ...inputs, uids: res.outs?.uids ?? {}, ...(await checkAgreements(inputs.kubeconfig, inputs.self)) },
+  };
 }
 
 export async function read(id: string, props: PolicyState): Promise<pulumi.dynamic.ReadResult<PolicyState>> {
@@ -64,8 +70,11 @@ export async function update(
   olds: PolicyState,
   news: PolicyInputs,
 ): Promise<pulumi.dynamic.UpdateResult<PolicyState>> {
-  await objectSet.update(id, olds, news);
-  return { outs: { ...news, ...(await checkAgreements(news.kubeconfig, news.self)) } };
+  const res = await objectSet.within(
+    () => objectSet.update(id, olds, news),
+    (set) => ({ ...olds, ...news, ...set }),
+  );
+  return { outs: { ...news, ...res.outs, ...(await checkAgreements(news.kubeconfig, news.self)) } };
 }
 
 async function remove(id: string, props: PolicyState): Promise<void> {

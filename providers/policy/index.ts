@@ -20,6 +20,8 @@ export interface LatticePolicyArgs {
   fieldManager: string;
   /** The policy documents. */
   objects: pulumi.Input<KubeObject[]>;
+  /** Take over existing objects Lattice did not create (otherwise applying one is an error). */
+  adopt?: boolean;
   /**
    * Resources that must be deployed before these documents are diffed and applied (the declaration
    * records of the same program), so that the agreement check sees them.
@@ -88,6 +90,8 @@ export class LatticePolicy extends pulumi.dynamic.Resource {
         fieldManager: args.fieldManager,
         objects: pulumi.output(args.objects).apply(keyObjects),
         waitedFor: barrier(args.waitFor),
+        adopt: args.adopt ?? false,
+        uids: undefined,
         oneSided: undefined,
         unreadableRecords: undefined,
       },

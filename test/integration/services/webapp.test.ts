@@ -1,7 +1,8 @@
 // The 5-service web app through the real engine (infra/, the program `pulumi up` runs) against a
 // real kube-apiserver with the real Cilium and Istio CRDs: create, no-op, a removed inbound
 // declaration (preview names exactly the documents that change; the cluster then denies that
-// caller), drift detection and repair, and a destroy that leaves no Lattice object.
+// caller), drift detection and repair (also of edits that only add keys: a rule in the mesh's
+// allow-nothing policy, the internet inside a Cilium rule), and a destroy that leaves no Lattice object.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -190,6 +191,61 @@ test("a policy changed by hand is detected by preview and refresh, and restored 
   await stack.up();
   expect((await cp.client.get(ref)).spec).toEqual(original.spec);
   expect((await liveVerdict(cp.client, "webapp/frontend", "webapp/postgres", 5432, TRUST_DOMAIN)).allowed).toBe(false);
+});
+
+test("widening edits a projection of the live objects missed are named by preview and repaired by up", async () => {
+  // The namespace's mesh default deny (`spec: {}`) edited to allow everything, and the whole internet
+  // added inside an existing rule of a service's Cilium policy.
+  const allowNothing = {
+    apiVersion: "security.istio.io/v1",
+    kind: "AuthorizationPolicy",
+    name: "lattice.allow-nothing",
+    namespace: "webapp",
+  };
+  const cnp = { apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", name: "postgres", namespace: "webapp" };
+  const before = await cp.client.get(cnp);
+  expect((await cp.client.get(allowNothing)).spec).toEqual({});
+  const meta = (ref: typeof cnp) => ({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace: ref.namespace },
+  });
+  await cp.client.apply({ ...meta(allowNothing), spec: { rules: [{}] } }, { fieldManager: "kubectl", force: true });
+  const spec = before.spec as { ingress: object[] };
+  const widened = { ...spec, ingress: [{ ...spec.ingress[0], fromEntities: ["world"] }, ...spec.ingress.slice(1)] };
+  await cp.client.apply({ ...meta(cnp), spec: widened }, { fieldManager: "kubectl", force: true });
+  expect(
+    (await liveVerdict(cp.client, "webapp/frontend", "webapp/redis", 6379, TRUST_DOMAIN)).layers.find(
+      (l) => l.layer === "istio-authz",
+    )!.allowed,
+  ).toBe(true); // the edit really opens the mesh layer
+
+  const preview = await stack.preview();
+  expect(preview.stdout).toContain(
+    "Lattice: drift: AuthorizationPolicy/webapp/lattice.allow-nothing: spec.rules added (by kubectl)",
+  );
+  expect(preview.stdout).toContain(
+    "Lattice: drift: CiliumNetworkPolicy/webapp/postgres: spec.ingress[0].fromEntities added (by kubectl)",
+  );
+  const updates = stepsOf(preview.events)
+    .filter((s) => s.op === "update")
+    .map((s) => s.urn.split("::").pop());
+  // Every member of the namespace applies its baseline; postgres's policy holds the Cilium rule.
+  expect(updates.sort()).toEqual([
+    "webapp/api-declarations",
+    "webapp/frontend-declarations",
+    "webapp/postgres-declarations",
+    "webapp/postgres-policy",
+    "webapp/redis-declarations",
+    "webapp/worker-declarations",
+  ]);
+
+  await stack.up();
+  expect((await cp.client.get(allowNothing)).spec).toEqual({});
+  expect((await cp.client.get(cnp)).spec).toEqual(before.spec);
+  expect((await liveVerdict(cp.client, "webapp/frontend", "webapp/redis", 6379, TRUST_DOMAIN)).allowed).toBe(false);
+  const again = await stack.preview();
+  expect(stepsOf(again.events).filter((s) => s.op !== "same")).toEqual([]);
 });
 
 test("destroy leaves no Lattice object behind, in any kind or namespace", async () => {
