@@ -11,7 +11,7 @@ import { compileDeclarationRecord } from "../../core/agreements";
 import { compileExternal, compileNamespaceBaseline, compileService, resolveOptions } from "../../core/compile";
 import type { KubeObject } from "../../core/k8s/object";
 import { keyOf } from "../../core/k8s/object";
-import type { LatticeExternalService, LatticeService } from "../../core/spec";
+import { adoptsExisting, type LatticeExternalService, type LatticeService } from "../../core/spec";
 import { canonical } from "../objectset/drift";
 
 /** A member's document: a validated LatticeService or LatticeExternalService. */
@@ -23,6 +23,8 @@ export interface MemberInputs {
   doc: MemberDocument;
   /** "Kind/namespace/name" → digest of each object it compiles to (record, policies, workload). */
   objects: Record<string, string>;
+  /** Adopt existing objects Lattice did not create (a component's `adopt`; YAML says it in the document). */
+  adopt?: boolean;
 }
 
 /** The settings every member of a set compiles with. */
@@ -43,9 +45,6 @@ export interface MemberObjects {
   /** The document asks to adopt existing objects Lattice did not create. */
   adopt: boolean;
 }
-
-/** The annotation with which a document opts in to adopting existing objects (core/spec validates it). */
-export const ADOPT_ANNOTATION = "lattice.dev/adopt";
 
 /** "namespace/name" of a document (its namespace, else `defaultNamespace`). */
 export function refOfDocument(doc: MemberDocument, defaultNamespace = "default"): string {
@@ -69,7 +68,7 @@ export function compileMember(doc: MemberDocument, settings: SetSettings): Membe
     record: compileDeclarationRecord(doc, namespace),
     policies: half.policies,
     workload: half.workload,
-    adopt: doc.metadata.annotations?.[ADOPT_ANNOTATION] === "true",
+    adopt: adoptsExisting(doc),
   };
 }
 
@@ -86,9 +85,9 @@ export function baselineOf(namespace: string, settings: SetSettings): KubeObject
   );
 }
 
-/** A short digest of an object's canonical JSON: 12 base64url characters (72 bits). */
+/** A short digest of an object's canonical JSON: 10 base64url characters (60 bits). */
 export function digestOf(obj: KubeObject): string {
-  return createHash("sha256").update(canonical(obj)).digest("base64url").slice(0, 12);
+  return createHash("sha256").update(canonical(obj)).digest("base64url").slice(0, 10);
 }
 
 /** Objects keyed "Kind/namespace/name" → digest. */
@@ -99,9 +98,18 @@ export function digestsOf(objects: readonly KubeObject[]): Record<string, string
 }
 
 /** A member's inputs: its document (namespace explicit) and the digests of its objects. */
-export function memberInputs(doc: MemberDocument, settings: SetSettings, defaultNamespace = "default"): MemberInputs {
+export function memberInputs(
+  doc: MemberDocument,
+  settings: SetSettings,
+  defaultNamespace = "default",
+  adopt = false,
+): MemberInputs {
   const explicit = withNamespace(doc, defaultNamespace);
-  return { doc: explicit, objects: digestsOf(objectsOfMember(compileMember(explicit, settings))) };
+  return {
+    doc: explicit,
+    objects: digestsOf(objectsOfMember(compileMember(explicit, settings))),
+    ...(adopt ? { adopt: true } : {}),
+  };
 }
 
 /** The kinds a set applies, with their apiVersions (to address an object known only by its key). */
@@ -133,4 +141,30 @@ export function refOfKey(key: string): { apiVersion: string; kind: string; name:
 /** Keys of `olds` that are not in `news` (objects to prune), per member. */
 export function goneKeys(olds: Readonly<Record<string, unknown>>, news: Readonly<Record<string, unknown>>): string[] {
   return Object.keys(olds).filter((k) => !(k in news));
+}
+
+/** A member as the components hand it over: its validated document and whether it adopts. */
+export interface MemberSource {
+  doc: MemberDocument;
+  adopt?: boolean;
+}
+
+/** The members and baselines of a set's inputs (namespaces written out, digests computed). */
+export function setInputsOf(
+  sources: readonly MemberSource[],
+  settings: SetSettings,
+  defaultNamespace = "default",
+): { members: Record<string, MemberInputs>; baselines: Record<string, Record<string, string>> } {
+  const members: Record<string, MemberInputs> = {};
+  const namespaces = new Set<string>();
+  for (const s of sources) {
+    const m = memberInputs(s.doc, settings, defaultNamespace, !!s.adopt);
+    const ref = refOfDocument(m.doc);
+    if (ref in members) throw new Error(`ServiceSet: ${ref} appears twice`);
+    members[ref] = m;
+    namespaces.add(m.doc.metadata.namespace!);
+  }
+  const baselines: Record<string, Record<string, string>> = {};
+  for (const ns of [...namespaces].sort()) baselines[ns] = digestsOf(baselineOf(ns, settings));
+  return { members, baselines };
 }
