@@ -21,7 +21,7 @@ import type { LatticeService as LatticeServiceDocument, ServiceSpec } from "../c
 import type { LatticeMembership } from "../providers/membership";
 import { deployHalf, documentOf, type AdoptOption } from "./agreement";
 import { resolveMesh, workloadProvider, type ClusterTarget, type MeshSettings } from "./target";
-import { createWorkload } from "./workload";
+import { createWorkload, DEFAULT_ROLLOUT_TIMEOUT_SECONDS } from "./workload";
 
 /** Arguments of a LatticeService: where it runs and its spec, exactly as in YAML. */
 export interface LatticeServiceArgs extends ClusterTarget, MeshSettings, AdoptOption {
@@ -87,7 +87,14 @@ export class LatticeService extends pulumi.ComponentResource {
     this.declarations = half.membership;
 
     const provider: k8s.Provider = workloadProvider(name, args, this);
-    createWorkload(name, doc.metadata.name, compiled.workload, mesh.awaitWorkloads, args.adopt ?? false, {
+    const wait = mesh.awaitWorkloads
+      ? {
+          kubeconfig: args.kubeconfig,
+          timeoutSeconds: doc.spec.rollout?.timeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS,
+          subject: `LatticeService ${this.ref}`,
+        }
+      : undefined;
+    createWorkload(name, doc.metadata.name, compiled.workload, wait, args.adopt ?? false, {
       parent: this,
       provider,
       dependsOn: [half.membership],
