@@ -1,6 +1,6 @@
 # The two commands of the README, and the set-up both share. Everything a fresh clone needs is
 # installed from here: npm packages (including Node 26 itself) and the Go-built test-bed tools.
-.PHONY: setup system-deps tools test demo check unit unit-oldest clean-tools
+.PHONY: setup system-deps tools test demo check unit unit-oldest clean-tools test-pivot-matrix
 
 # npm ci only when the lockfile changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -44,6 +44,13 @@ test: setup
 unit-oldest: node_modules/.installed tools/node-oldest/node_modules/.installed
 	@echo "unit tests on $$($(NODE_OLDEST) --version) (the oldest Node in package.json engines)"
 	$(NODE_OLDEST) node_modules/jest/bin/jest.js $(UNIT_ARGS)
+
+# The pivot's full crash matrix: the mover stopped before and after each of its M mutating requests
+# (M ≈ 130 for its 27-object fixture), invariants checked, one re-run compared with clusterctl move (≈ 260
+# trials; see README for the time). `make test` runs a seeded
+# sample of it (every phase boundary + 10 random points; PIVOT_MATRIX_SEED replays one).
+test-pivot-matrix: setup
+	PIVOT_MATRIX=full npm run --silent jest -- --ci test/integration/pivot/crash-matrix.test.ts
 
 # Unit tests only (no tools needed): the fast loop while editing.
 unit: node_modules/.installed

@@ -12,9 +12,11 @@ export const PARENT_FLAGS = {
 } as const;
 
 /** Help lines for PARENT_FLAGS. */
-export const PARENT_FLAGS_HELP = `  --parent-endpoint URL    the cell's bootstrap endpoint (https://host:port) written into LatticeCluster manifests
-  --parent-ca-file FILE    the PEM CA nodes trust for it (both or neither; without them nodes read both from
-                           the <cluster>-lattice-bootstrap Secret)`;
+export const PARENT_FLAGS_HELP = `\
+  --parent-endpoint URL    the cell's bootstrap endpoint (https://host:port) written into
+                           LatticeCluster manifests
+  --parent-ca-file FILE    the PEM CA nodes trust for it (both or neither; without them nodes read
+                           both from the <cluster>-lattice-bootstrap Secret)`;
 
 /** Cluster compile options from the flags; CliError when only one is given or the file is unreadable. */
 export function clusterOptionsFromFlags(

@@ -1,9 +1,12 @@
 // Entry point of `bin/lattice`: a table from command name to the module that runs it. Modules load
-// lazily, so `lattice render` never pays for gRPC or the Automation API.
-import { CliError } from "./args";
+// lazily, so `lattice render` never pays for gRPC or the Automation API. Every command's errors are
+// printed here, one way (cli/errors.ts): expected failures as what failed and the fix, the stack
+// trace only with --debug (accepted anywhere on the command line).
+import type { CommandIO } from "./commands/common";
+import { reportError } from "./errors";
 
-/** A command: parse its own argv and return the process exit code. */
-export type Command = (argv: string[]) => Promise<number>;
+/** A command: parse its own argv and return the process exit code (output to `io` when it takes one). */
+export type Command = (argv: string[], io?: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   // Each command adds its row here: name → summary and a lazy import of cli/commands/<name>.ts.
@@ -39,39 +42,62 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run a child's agent (or 'agent bootstrap' to redeem a token first)",
     load: async () => (await import("./commands/agent")).run,
   },
+  doctor: {
+    summary: "check Node, the engine and plugins, a stack's cluster, its CRDs and the cell; one line each",
+    load: async () => (await import("./commands/doctor")).run,
+  },
+  engine: {
+    summary: "show which Pulumi engine and plugins lattice uses; 'engine install-plugins' for your own pulumi",
+    load: async () => (await import("./commands/engine")).run,
+  },
+  pivot: {
+    summary: "move a namespace's Cluster API objects to another management cluster (journaled, resumable)",
+    load: async () => (await import("./commands/pivot")).run,
+  },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: lattice <command> [flags]\n\ncommands:\n${lines.join("\n")}\n\nlattice <command> --help for its flags\n`;
+  return [
+    "usage: lattice <command> [flags] [--debug]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "lattice <command> --help for its flags; --debug prints stack traces",
+    "",
+  ].join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+const stdio: CommandIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage());
+    io.out(usage());
     return name ? 0 : 2;
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    process.stderr.write(`lattice: unknown command "${name}"\n\n${usage()}`);
+    io.err(`lattice: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return (await entry.load())(rest);
+  return (await entry.load())(rest, io);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
+/** Run a command line as bin/lattice does: the exit code, every error printed to io.err. */
+export async function runCli(args: readonly string[], io: CommandIO = stdio): Promise<number> {
+  const debug = args.includes("--debug");
+  const argv = args.filter((a) => a !== "--debug");
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    return reportError(argv[0] ?? "", e, debug, io.err);
+  }
+}
+
+if (require.main === module)
+  void runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof CliError) {
-      process.stderr.write(`lattice: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-    } else {
-      process.stderr.write(`lattice: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+  });

@@ -23,12 +23,15 @@ export function workloadProvider(name: string, target: ClusterTarget, parent: pu
 
 /** Mesh-wide settings every service of a cluster shares. */
 export interface MeshSettings {
-  /** The mesh trust domain (principals are `<trustDomain>/ns/<ns>/sa/<sa>`). Default: stack config `lattice:trustDomain`, else Istio's default "cluster.local". */
+  /**
+   * The mesh trust domain (principals are `<trustDomain>/ns/<ns>/sa/<sa>`). Default: stack config
+   * `lattice:trustDomain`, else Istio's default "cluster.local".
+   */
   trustDomain?: string;
   /**
-   * Wait for workloads to become ready (Deployments rolled out, Services with endpoints) as
-   * @pulumi/kubernetes does by default. Default: stack config `lattice:awaitWorkloads`, else true.
-   * Set false for clusters without nodes (such as the local test bed).
+   * Wait for each service's Deployment to roll out (every replica of its template ready), up to its
+   * spec's `rollout.timeoutSeconds` (600), failing `up` with the pod's reason. Default: stack config
+   * `lattice:awaitWorkloads`, else true. Set false for clusters without nodes.
    */
   awaitWorkloads?: boolean;
 }

@@ -1,8 +1,16 @@
 // Compiled workload objects as @pulumi/kubernetes resources: one table from kind to resource class,
 // so `pulumi preview` shows each Deployment, Service, ServiceAccount and PVC by its own type.
+//
+// Waiting is Lattice's, not the engine's: every object skips @pulumi/kubernetes' await, and when the
+// workload is awaited a LatticeRollout follows the Deployment. Its waiter (kube/rollout.ts, reading
+// core/rollout) reports "webapp/api 2/3 ready" as it changes and fails `up` at the spec's deadline
+// with the service's name and the pod's reason; the engine's await would instead wait up to 10
+// minutes on the Service's endpoints and 5 on each claim whatever the spec says, and report pods
+// only in its own words. A later provider that applies the workload itself calls the same waiter.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KubeObject } from "../core/k8s/object";
+import { LatticeRollout } from "../providers/rollout";
 
 type ResourceClass = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
@@ -13,36 +21,65 @@ const RESOURCES: Readonly<Record<string, ResourceClass>> = {
   PersistentVolumeClaim: k8s.core.v1.PersistentVolumeClaim,
 };
 
-/** Skips @pulumi/kubernetes' readiness wait for an object (for clusters without nodes). */
+/** Skips @pulumi/kubernetes' readiness wait for an object. */
 const SKIP_AWAIT = "pulumi.com/skipAwait";
 /** Makes @pulumi/kubernetes take fields other managers hold (only for an adopting document). */
 const PATCH_FORCE = "pulumi.com/patchForce";
 
+/** How long `up` waits for a rollout when the spec does not say (as Deployments' own progress deadline). */
+export const DEFAULT_ROLLOUT_TIMEOUT_SECONDS = 600;
+
+/** Wait for the rollout: the cluster, the deadline, and who waits (for messages). */
+export interface RolloutWait {
+  kubeconfig: pulumi.Input<string>;
+  timeoutSeconds: number;
+  /** e.g. "LatticeService webapp/api" */
+  subject: string;
+}
+
 /** Create one @pulumi/kubernetes resource per workload object, named `<component>-<kind>[-<object>]`
- * (the object's name is added when it is not the service's own, e.g. a volume's claim). Someone
- * else's object of the same name is refused beforehand by the service's membership; an adopting
- * document (`adopt`) forces field conflicts with its previous managers instead. */
+ * (the object's name is added when it is not the service's own, e.g. a volume's claim), and a
+ * `<component>-rollout` that waits for the Deployment when `wait` is given. Someone else's object of
+ * the same name is refused beforehand by the service's membership; an adopting document (`adopt`)
+ * forces field conflicts with its previous managers instead. */
 export function createWorkload(
   component: string,
   service: string,
   objects: readonly KubeObject[],
-  awaitReady: boolean,
+  wait: RolloutWait | undefined,
   adopt: boolean,
   opts: pulumi.CustomResourceOptions,
 ): pulumi.CustomResource[] {
-  return objects.map((obj) => {
+  const resources = objects.map((obj) => {
     const cls = RESOURCES[obj.kind];
     if (!cls)
       throw new Error(
         `${component}: no @pulumi/kubernetes resource for workload kind ${obj.kind} (components/workload.ts)`,
       );
     const suffix = obj.metadata.name === service ? "" : `-${obj.metadata.name}`;
+    // Lattice waits for rollouts itself (LatticeRollout), so the engine's own wait is always skipped.
     const annotations = {
       ...obj.metadata.annotations,
-      ...(awaitReady ? {} : { [SKIP_AWAIT]: "true" }),
+      [SKIP_AWAIT]: "true",
       ...(adopt ? { [PATCH_FORCE]: "true" } : {}),
     };
-    const args = awaitReady && !adopt ? obj : { ...obj, metadata: { ...obj.metadata, annotations } };
+    const args = { ...obj, metadata: { ...obj.metadata, annotations } };
     return new cls(`${component}-${obj.kind.toLowerCase()}${suffix}`, args as never, opts);
   });
+  const deployment = resources[objects.findIndex((o) => o.kind === "Deployment")] as k8s.apps.v1.Deployment | undefined;
+  if (!wait || !deployment) return resources;
+  const rollout = new LatticeRollout(
+    `${component}-rollout`,
+    {
+      kubeconfig: wait.kubeconfig,
+      namespace: objects.find((o) => o.kind === "Deployment")!.metadata.namespace ?? "default",
+      name: service,
+      subject: wait.subject,
+      uid: deployment.metadata.uid,
+      generation: deployment.metadata.generation,
+      timeoutSeconds: wait.timeoutSeconds,
+    },
+    { parent: opts.parent, dependsOn: resources },
+  );
+  return [...resources, rollout];
 }

@@ -1,6 +1,8 @@
 // The program `pulumi up` runs for each environment: Pulumi.<env>.yaml selects the cluster and the
 // service YAML; all of it is deployed as one ServiceSet. Outputs: the agreement graph and, per
-// service, its endpoints, policy documents and one-sided agreements.
+// service, its endpoints, policy documents and one-sided agreements. infra/package.json is there so
+// that Pulumi does not take the library's entry point (../package.json main) for the program;
+// dependencies resolve from the repository's node_modules.
 import { fromYaml } from "../components";
 import { graphSummary } from "../core/graph";
 import { PROJECT_DIR, readEnvironment } from "./config";

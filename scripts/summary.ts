@@ -1,7 +1,12 @@
 // The summary `make demo` prints: every Lattice-managed object in the cluster by kind and
-// namespace, the agreement graph of the stack, and one-sided agreements found in the cluster.
+// namespace, each service's rollout, the agreement graph of the stack, and one-sided agreements
+// found in the cluster.
 import { listEverything } from "../kube/inventory";
 import type { KubeClient } from "../kube/client";
+import { observeRollout } from "../kube/rollout";
+
+/** Kinds controllers make from Lattice's objects, copying their labels. */
+const DERIVED = new Set(["Pod", "ReplicaSet", "Endpoints", "EndpointSlice"]);
 
 interface GraphJson {
   edges?: { from: string; to: string; type: string; status: string }[];
@@ -13,7 +18,11 @@ interface Component {
 
 /** A human-readable account of what Lattice manages in the cluster, and of the agreements. */
 export async function summarizeCluster(client: KubeClient, outputs: Record<string, unknown>): Promise<string> {
-  const objects = await listEverything(client, "app.kubernetes.io/managed-by=lattice");
+  // What Lattice applied; the pods, ReplicaSets and endpoints controllers made from it (they carry
+  // its labels) are summed up by the rollouts below instead.
+  const objects = (await listEverything(client, "app.kubernetes.io/managed-by=lattice")).filter(
+    (o) => !DERIVED.has(o.kind),
+  );
   const rows = objects
     .map((o) => [o.kind, o.metadata.namespace ?? "(cluster)", o.metadata.name] as const)
     .sort((a, b) => a.join("/").localeCompare(b.join("/")));
@@ -28,10 +37,18 @@ export async function summarizeCluster(client: KubeClient, outputs: Record<strin
   const oneSided = Object.values(components)
     .flatMap((c) => c.oneSided ?? [])
     .map((o) => o.message);
+  const rollouts = await Promise.all(
+    objects
+      .filter((o) => o.kind === "Deployment")
+      .map(async (d) => (await observeRollout(client, d.metadata.namespace!, d.metadata.name)).line),
+  );
   return [
     `What exists in the cluster (label app.kubernetes.io/managed-by=lattice): ${rows.length} objects`,
     `  ${"KIND".padEnd(width(0))}  ${"NAMESPACE".padEnd(width(1))}  NAME`,
     ...rows.map((r) => `  ${r[0].padEnd(width(0))}  ${r[1].padEnd(width(1))}  ${r[2]}`),
+    "",
+    `Rollouts (${rollouts.length}):`,
+    ...rollouts.sort().map((l) => `  ${l}`),
     "",
     `Agreement graph (${edges.length} edges):`,
     ...edges.map((e) => `  ${e.from.padEnd(from)} → ${e.to}  ${e.type}, ${e.status}`),

@@ -122,12 +122,26 @@ export interface ClusterLinkStatus {
   health?: LinkHealth;
   /** The client certificate's expiry, as the cell last saw it. */
   certificateNotAfter?: string;
+  /** When the cell last signed a renewal for this cluster (renewals are limited per interval). */
+  certificateRenewedTime?: string;
+}
+
+/** What the parent wants of a cluster's link. */
+export interface ClusterLinkSpec {
+  cluster: string;
+  /**
+   * Revocation: every certificate of this cluster valid from before this time (RFC 3339, whole
+   * seconds) is refused, its stream cut and its renewals refused. Only a new bootstrap token
+   * admits the cluster again (its certificate is valid from this time on). Set by `lattice cell
+   * revoke`.
+   */
+  revokedBefore?: string;
 }
 
 /** The ClusterLink object (name = cluster name). */
 export interface ClusterLink extends KubeObject {
   metadata: KubeObject["metadata"] & { resourceVersion?: string };
-  spec: { cluster: string };
+  spec: ClusterLinkSpec;
   status?: ClusterLinkStatus;
 }
 

@@ -1,24 +1,30 @@
 // A minimal informer: list, then watch from the list's resourceVersion, forever. Re-watches when the
 // server ends a watch, re-lists (reporting objects that vanished meanwhile as deleted) when the
 // resourceVersion expired (410) or the connection failed. start() resolves after the first list,
-// so a consumer knows its cache is complete before it acts on it.
+// so a consumer knows its cache is complete before it acts on it. Lists are read in pages (500
+// objects), and the informer keeps of each object only what `retain` makes of it, so ten thousand
+// objects cost a consumer what it needs of them, not their JSON.
 import { KubeError, type KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
 import type { Logger } from "../log";
 
 /** Callbacks; exceptions in them are logged, never break the loop. */
-export interface InformerHandlers<T> {
+export interface InformerHandlers<T, R = T> {
   upsert(obj: T): void;
-  remove(obj: T): void;
+  /** The object is gone; `kept` is what `retain` made of its last version. */
+  remove(kept: R): void;
 }
 
 interface Meta {
   metadata: { uid?: string; resourceVersion?: string; name: string };
 }
 
+/** Objects per list page. */
+const PAGE = 500;
+
 /** Keeps handlers in step with one kind in one namespace. */
-export class Informer<T extends KubeObject & Meta> {
-  private readonly known = new Map<string, T>();
+export class Informer<T extends KubeObject & Meta, R = T> {
+  private readonly known = new Map<string, R>();
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
 
@@ -27,8 +33,10 @@ export class Informer<T extends KubeObject & Meta> {
     private readonly apiVersion: string,
     private readonly kind: string,
     private readonly namespace: string,
-    private readonly handlers: InformerHandlers<T>,
+    private readonly handlers: InformerHandlers<T, R>,
     private readonly log: Logger,
+    /** What to keep of each object for remove() (default: the object). */
+    private readonly retain: (obj: T) => R = (o) => o as unknown as R,
   ) {}
 
   /** Resolves once the first list is delivered; then keeps watching in the background. */
@@ -54,7 +62,7 @@ export class Informer<T extends KubeObject & Meta> {
           (e) => {
             rv = e.object.metadata.resourceVersion ?? rv;
             if (e.type === "BOOKMARK") return;
-            if (e.type === "DELETED") this.deliverRemove(e.object);
+            if (e.type === "DELETED") this.deliverRemove(key(e.object), this.retain(e.object));
             else this.deliverUpsert(e.object);
           },
         );
@@ -76,20 +84,32 @@ export class Informer<T extends KubeObject & Meta> {
   }
 
   private async relist(): Promise<string> {
-    const { items, resourceVersion } = await this.kube.listWithVersion<T>(this.apiVersion, this.kind, {
-      namespace: this.namespace,
-    });
+    const base = await this.kube.pathOf(this.apiVersion, this.kind, this.namespace);
     const seen = new Set<string>();
-    for (const obj of items) {
-      seen.add(key(obj));
-      this.deliverUpsert(obj);
-    }
-    for (const [k, obj] of this.known) if (!seen.has(k)) this.deliverRemove(obj);
+    let resourceVersion = "";
+    let cont: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: String(PAGE) });
+      if (cont) q.set("continue", cont);
+      const page = await this.kube.request<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>(
+        "GET",
+        `${base}?${q}`,
+      );
+      // Every page of one list is read at the first page's resourceVersion.
+      resourceVersion ||= page.metadata.resourceVersion;
+      for (const item of page.items) {
+        const obj = { ...item, apiVersion: this.apiVersion, kind: this.kind };
+        seen.add(key(obj));
+        this.deliverUpsert(obj);
+      }
+      cont = page.metadata.continue || undefined;
+    } while (cont);
+    for (const [k, kept] of this.known) if (!seen.has(k)) this.deliverRemove(k, kept);
     return resourceVersion;
   }
 
   private deliverUpsert(obj: T): void {
-    this.known.set(key(obj), obj);
+    this.known.set(key(obj), this.retain(obj));
     try {
       this.handlers.upsert(obj);
     } catch (e) {
@@ -97,12 +117,12 @@ export class Informer<T extends KubeObject & Meta> {
     }
   }
 
-  private deliverRemove(obj: T): void {
-    this.known.delete(key(obj));
+  private deliverRemove(k: string, kept: R): void {
+    this.known.delete(k);
     try {
-      this.handlers.remove(obj);
+      this.handlers.remove(kept);
     } catch (e) {
-      this.log.error("informer handler failed", { kind: this.kind, name: obj.metadata.name, error: e as Error });
+      this.log.error("informer handler failed", { kind: this.kind, key: k, error: e as Error });
     }
   }
 }

@@ -8,12 +8,15 @@ export interface ConnectedInfo {
   sessionId: string;
   hello: Hello__Output;
   protocolVersion: number;
+  /** When the stream was bound on this cell: the newest binding of a cluster owns its status. */
+  connectedAtMs: number;
   certificateNotAfter?: Date;
 }
 
 /** Where per-cluster link status goes. Calls are cheap and never throw; writing is asynchronous. */
 export interface StatusPort {
   connected(cluster: string, info: ConnectedInfo): void;
+  /** A sign of life at `atMs` (a message or a PING answer); refreshes lastHeartbeatTime, slowly. */
   heartbeat(cluster: string, atMs: number): void;
   health(cluster: string, health: Health__Output): void;
   /** Only takes effect if `sessionId` is still the cluster's current session. */

@@ -1,16 +1,17 @@
-// The cell's stream handling over real gRPC with mutual TLS on a loopback port: identity binding,
-// refusals, replacement, cleanup, and compatibility with a newer (v2) agent.
+// The cell's stream handling over real gRPC with mutual TLS on a loopback port — the cell's own
+// HTTP/2 server, grpc-js clients: identity binding, refusals, replacement, cleanup, connections
+// without Hello, and compatibility with a newer (v2) agent.
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import * as path from "node:path";
 import { memoryLogger } from "../log";
 import { LOADER_OPTIONS, linkPackage, type CellMessage__Output } from "../protocol/load";
-import { LinkServerCredentials, linkChannelCredentials, linkChannelOptions, type TlsMaterial } from "../protocol/tls";
+import { type TlsMaterial } from "../protocol/tls";
+import { linkChannelCredentials, linkChannelOptions } from "../protocol/channel";
 import { testPki, type TestPki } from "../testkit/pki";
 import { MemoryCommands, RecordingStatus } from "../testkit/ports";
 import { eventually } from "../testkit/wait";
-import { HeartbeatPacer } from "./pacer";
-import { startLinkServer, type LinkServer } from "./server";
+import { startLinkServer, type LinkServer, type LinkServerOptions } from "./server";
 
 type Msg = Record<string, unknown>;
 interface ClientCall {
@@ -60,17 +61,21 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     status = new RecordingStatus();
     commands = new MemoryCommands();
     log = memoryLogger("cell");
-    server = await startLinkServer({
+    server = await start();
+  });
+  const start = (extra: Partial<LinkServerOptions> = {}) =>
+    startLinkServer({
       host: "127.0.0.1",
       port: 0,
-      credentials: new LinkServerCredentials(pki.serving),
+      tls: pki.serving,
       status,
       commands,
       log,
-      heartbeatIntervalMs: 60_000,
+      cell: "cell-test",
+      heartbeatIntervalMs: 0,
       renew: async () => Promise.reject(new Error("no renewals in this test")),
+      ...extra,
     });
-  });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
     await server.stop(1000);
@@ -96,52 +101,41 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
     const s = open(c1);
     s.call.write(hello("c1"));
     const w = await s.next("welcome");
-    expect(w.welcome).toMatchObject({ protocolVersion: 1, heartbeatIntervalMs: 60_000 });
+    // No application heartbeats asked for: liveness is HTTP/2 PING.
+    expect(w.welcome).toMatchObject({ protocolVersion: 1, heartbeatIntervalMs: 0, cell: "cell-test" });
     s.call.write({ cluster: "c1", heartbeat: { seq: 7, sentUnixMs: 123 } });
-    expect((await s.next("heartbeatAck")).heartbeatAck).toEqual({
-      seq: 7,
-      sentUnixMs: 123,
-      heartbeatIntervalMs: 60_000,
-    });
+    expect((await s.next("heartbeatAck")).heartbeatAck).toEqual({ seq: 7, sentUnixMs: 123, heartbeatIntervalMs: 0 });
     expect(status.events.filter((e) => e.type === "connected").map((e) => e.cluster)).toEqual(["c1"]);
     expect(server.registry.get("c1")?.id).toBe(w.welcome!.sessionId);
   });
 
-  it("asks for the pacer's interval in every ack: longer while the cell is saturated, the base again once it has room", async () => {
+  it("refuses a certificate the admission check rejects (revoked, unknown cluster) before answering", async () => {
     await server.stop(1000);
-    const pacer = new HeartbeatPacer({ baseMs: 60_000, maxMs: 200_000, high: 0.9, low: 0.6, factor: 2 });
-    server = await startLinkServer({
-      host: "127.0.0.1",
-      port: 0,
-      credentials: new LinkServerCredentials(pki.serving),
-      status,
-      commands,
-      log,
-      pacer,
-      pacePeriodMs: 3600_000,
-      heartbeatIntervalMs: 60_000,
-      renew: async () => Promise.reject(new Error("no renewals in this test")),
+    const seen: string[] = [];
+    server = await start({
+      admit: (cluster, cert) => {
+        seen.push(`${cluster}:${cert.notBefore ? "dated" : "undated"}`);
+        return 'the identity of cluster "c1" was revoked';
+      },
     });
     const s = open(c1);
     s.call.write(hello("c1"));
-    await s.next("welcome");
-    const ackFor = async (seq: number) => {
-      s.call.write({ cluster: "c1", heartbeat: { seq, sentUnixMs: seq } });
-      return (await eventually(() => s.received.find((r) => r.heartbeatAck?.seq === seq), `ack ${seq}`)).heartbeatAck!
-        .heartbeatIntervalMs;
-    };
-    expect(await ackFor(1)).toBe(60_000);
-    // Observed a day apart, so the pacer's hold after each change is over (see pacer.test.ts).
-    const day = 86_400_000;
-    pacer.observe(0.97, 1 * day);
-    expect(await ackFor(2)).toBe(120_000);
-    pacer.observe(0.99, 2 * day);
-    expect(await ackFor(3)).toBe(200_000); // capped
-    pacer.observe(0.75, 3 * day); // between the thresholds: hold
-    expect(await ackFor(4)).toBe(200_000);
-    pacer.observe(0.1, 4 * day);
-    pacer.observe(0.1, 5 * day);
-    expect(await ackFor(5)).toBe(60_000); // never below the base
+    const end = await s.ended;
+    expect(end).toEqual({ code: grpc.status.PERMISSION_DENIED, details: 'the identity of cluster "c1" was revoked' });
+    expect(seen).toEqual(["c1:dated"]);
+    expect(status.events).toEqual([]);
+    expect(server.registry.size).toBe(0);
+  });
+
+  it("closes a connection that never sends Hello", async () => {
+    await server.stop(1000);
+    server = await start({ helloTimeoutMs: 300 });
+    const quiet = open(c1); // the stream opens, but no message ever comes
+    const end = await quiet.ended;
+    expect(end.code).toBe(grpc.status.UNAVAILABLE);
+    await eventually(() => log.lines.some((l) => l.msg === "closing a connection without Hello"), "the log line");
+    await eventually(() => server.stats().sessions === 0, "the connection closed");
+    expect(server.openStreams()).toBe(0);
   });
 
   it("rejects a Hello about another cluster with PERMISSION_DENIED and logs it", async () => {
@@ -249,37 +243,60 @@ describe("link sessions (real gRPC, mTLS, loopback)", () => {
   });
 });
 
-describe("silent streams", () => {
-  it("are closed once silent for the allowed time", async () => {
+describe("TLS session resumption (the cell's server, grpc-js agents)", () => {
+  it("resumes on redial — on the same server, or another sharing its ticket keys — and admits the session's certificate", async () => {
     const pki = await testPki();
-    const status = new RecordingStatus();
-    const server = await startLinkServer({
-      host: "127.0.0.1",
-      port: 0,
-      credentials: new LinkServerCredentials(pki.serving),
-      status,
-      commands: new MemoryCommands(),
-      log: memoryLogger(),
-      heartbeatIntervalMs: 100,
-      silentAfterMs: 300,
-      renew: async () => Promise.reject(new Error("unused")),
-    });
-    const client = new (linkPackage().Link)(
-      `127.0.0.1:${server.port}`,
-      linkChannelCredentials(await pki.agent("c1")),
-      linkChannelOptions(),
-    );
+    const m = await pki.agent("c1");
+    const keys = (await import("node:crypto")).randomBytes(48);
+    const seen: string[] = [];
+    const start = (ticketKeys: Buffer) =>
+      startLinkServer({
+        host: "127.0.0.1",
+        port: 0,
+        tls: pki.serving,
+        status: new RecordingStatus(),
+        commands: new MemoryCommands(),
+        log: memoryLogger(),
+        cell: "cell-test",
+        heartbeatIntervalMs: 0,
+        renew: async () => Promise.reject(new Error("unused")),
+        admit: (cluster, cert) => void seen.push(`${cluster}:${cert.notBefore?.toISOString() ?? "-"}`),
+        ticketKeys,
+        ticketLifetimeS: 3600,
+      });
+    const creds = linkChannelCredentials(m);
+    const welcomed = async (port: number) => {
+      const client = new (linkPackage().Link)(`127.0.0.1:${port}`, creds, linkChannelOptions());
+      try {
+        const call = client.Connect();
+        call.on("error", () => undefined);
+        const got = new Promise((resolve) =>
+          call.on("data", (d: CellMessage__Output) => d.body === "welcome" && resolve(d)),
+        );
+        call.write(hello("c1"));
+        await got;
+        call.cancel();
+      } finally {
+        client.close();
+      }
+    };
+    const a = await start(keys);
+    const b = await start(keys);
+    const other = await start(Buffer.alloc(48, 7));
     try {
-      const call = client.Connect();
-      const ended = new Promise<number>((resolve) => call.on("status", (s: grpc.StatusObject) => resolve(s.code)));
-      call.on("error", () => undefined);
-      call.write(hello("c1"));
-      expect(await ended).toBe(grpc.status.UNAVAILABLE);
-      expect(status.events.map((e) => e.type)).toEqual(["connected", "disconnected"]);
-      expect(server.openStreams()).toBe(0);
+      await welcomed(a.port);
+      expect(creds.resumed).toBe(0); // the first handshake is a full one
+      await welcomed(a.port);
+      await welcomed(b.port); // another replica (or a restarted cell) with the same keys
+      expect({ handshakes: creds.handshakes, resumed: creds.resumed }).toEqual({ handshakes: 3, resumed: 2 });
+      await welcomed(other.port); // other keys: a full handshake, still admitted
+      expect({ handshakes: creds.handshakes, resumed: creds.resumed }).toEqual({ handshakes: 4, resumed: 2 });
+      // Every stream, resumed or not, was admitted on the certificate it came with (its validity read).
+      expect(seen).toHaveLength(4);
+      expect(new Set(seen).size).toBe(1);
+      expect(seen[0]).toMatch(/^c1:\d{4}-/);
     } finally {
-      client.close();
-      await server.stop(1000);
+      await Promise.all([a.stop(500), b.stop(500), other.stop(500)]);
     }
   });
 });

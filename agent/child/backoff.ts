@@ -11,7 +11,12 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 60_000 };
+/**
+ * 1 s doubling to 30 s: an agent that lost its cell is back within ~30 s of the cell's return
+ * however long it was away. Retrying that often is cheap for the cell: a dead address refuses
+ * in the kernel, and a live cell queues handshakes rather than failing them (cell/front-door.ts).
+ */
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
 
 /** Successive delays for one agent. */
 export class Backoff {

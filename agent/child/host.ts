@@ -6,14 +6,18 @@ import { AGENT_CAPABILITIES, LATTICE_VERSION } from "../protocol/version";
 import { getFips } from "node:crypto";
 import { Executor } from "./executor";
 import { collectHealth, kubernetesVersion } from "./health";
-import { saveRenewedCertificate } from "./identity";
-import type { AgentHost } from "./link";
+import { loadIdentity, saveRenewedCertificate } from "./identity";
+import type { AgentHost, Identity } from "./link";
 import type { LinkPolicy } from "./policy";
 import type { Logger } from "../log";
 
 /** AgentHost over the child's API. */
+/** How long Hello waits for the child API's version before saying what it knew. */
+const DESCRIBE_TIMEOUT_MS = 5000;
+
 export class KubeAgentHost implements AgentHost {
   private readonly executor: Executor;
+  private lastVersion = "";
 
   constructor(
     private readonly kube: KubeClient,
@@ -30,11 +34,21 @@ export class KubeAgentHost implements AgentHost {
   }
 
   async describe(): Promise<{ agentVersion: string; kubernetesVersion: string; capabilities: string[] }> {
-    // An unreachable child API must not keep the link down: report what is known.
-    const version = await kubernetesVersion(this.kube).catch((e: unknown) => {
-      this.log.warn("could not read the cluster's version", { error: e as Error });
-      return "";
-    });
+    // An unreachable or hung child API must not keep the link down: report what is known (the
+    // version read last time), after at most DESCRIBE_TIMEOUT_MS.
+    let timer: NodeJS.Timeout | undefined;
+    const version = await Promise.race([
+      kubernetesVersion(this.kube),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${DESCRIBE_TIMEOUT_MS} ms`)), DESCRIBE_TIMEOUT_MS);
+      }),
+    ])
+      .then((v) => (this.lastVersion = v))
+      .catch((e: unknown) => {
+        this.log.warn("could not read the cluster's version", { error: e as Error });
+        return this.lastVersion;
+      })
+      .finally(() => clearTimeout(timer));
     return { agentVersion: LATTICE_VERSION, kubernetesVersion: version, capabilities: [...AGENT_CAPABILITIES] };
   }
 
@@ -48,5 +62,9 @@ export class KubeAgentHost implements AgentHost {
 
   saveCertificate(cert: string, key: string): Promise<void> {
     return saveRenewedCertificate(this.kube, this.namespace, cert, key);
+  }
+
+  loadIdentity(): Promise<Identity> {
+    return loadIdentity(this.kube, this.namespace);
   }
 }

@@ -3,7 +3,7 @@
 //                           (returned by the cell at bootstrap, applied by the node as is)
 //   lattice-agent-key       tls.key, made on the node; after a renewal also tls.crt — the new key
 //                           and certificate are written together, in one write, so they never diverge.
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPublicKey, type KeyObject } from "node:crypto";
 import type { KubeClient } from "../../kube/client";
 import type { SecretObject } from "../api/types";
 import { AGENT_FIELD_MANAGER, IDENTITY_SECRET_NAME, KEY_SECRET_NAME } from "../api/child";
@@ -18,6 +18,16 @@ export interface AgentIdentity extends TlsMaterial {
   serverName: string;
   notBefore: Date;
   notAfter: Date;
+}
+
+/** True when the certificate is for the private key's public key. */
+export function certificateMatchesKey(certPem: string, keyPem: string): boolean {
+  try {
+    const spki = (k: KeyObject) => k.export({ format: "der", type: "spki" });
+    return spki(new X509Certificate(certPem).publicKey).equals(spki(createPublicKey(keyPem)));
+  } catch {
+    return false;
+  }
 }
 
 /** Validity of a certificate PEM. */
@@ -53,7 +63,10 @@ export async function loadIdentity(kube: KubeClient, namespace: string): Promise
   const keyPem = unb64(key.data?.["tls.key"]);
   if (!keyPem) throw new Error(`Secret ${namespace}/${KEY_SECRET_NAME} has no tls.key`);
   // A renewed pair lives in the key Secret; the identity Secret's certificate is the bootstrap one.
-  const cert = unb64(key.data?.["tls.crt"]) || f.certificate;
+  // A renewed certificate left from before a new bootstrap (a new key) does not belong to the key:
+  // the identity Secret's is taken then.
+  const renewed = unb64(key.data?.["tls.crt"]);
+  const cert = renewed && certificateMatchesKey(renewed, keyPem) ? renewed : f.certificate;
   return {
     cert,
     key: keyPem,

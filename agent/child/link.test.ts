@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { KubeClient } from "../../kube/client";
 import { memoryLogger } from "../log";
 import { LOADER_OPTIONS } from "../protocol/load";
-import { LinkServerCredentials } from "../protocol/tls";
+import { LinkServerCredentials } from "../protocol/channel";
 import { testPki, type TestPki } from "../testkit/pki";
 import { eventually } from "../testkit/wait";
 import { Executor } from "./executor";
@@ -59,6 +59,7 @@ describe("LinkAgent", () => {
     identity: Awaited<ReturnType<TestPki["agent"]>>,
     execute?: AgentHost["execute"],
     heartbeatIntervalMs?: number,
+    health?: AgentHost["health"],
   ) {
     const log = memoryLogger("agent");
     // The executor never reaches a cluster in these tests (status and unknown kinds only).
@@ -80,7 +81,7 @@ describe("LinkAgent", () => {
     );
     const host: AgentHost = {
       describe: async () => ({ agentVersion: "test", kubernetesVersion: "v1.35.0", capabilities: ["status"] }),
-      health: async () => undefined,
+      health: health ?? (async () => undefined),
       execute: execute ?? ((cmd) => executor.execute(cmd)),
     };
     const agent = new LinkAgent({
@@ -92,6 +93,7 @@ describe("LinkAgent", () => {
       journal: new MemoryJournal(),
       log,
       backoff: { baseMs: 20, maxMs: 100 },
+      healthIntervalMs: 30,
       ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
     });
     return { agent, log };
@@ -164,7 +166,47 @@ describe("LinkAgent", () => {
     }
   });
 
-  it("heartbeats at the longer interval a loaded cell asks for, and never below its own", async () => {
+  it("sends nothing in the steady state: no heartbeats unless asked, health only when it changed", async () => {
+    let ready = 1;
+    const cell = await scriptedCell(pki, (call, conn) => {
+      call.on("data", (m: Msg) => {
+        if (m.body === "hello")
+          call.write({
+            welcome: { protocolVersion: 1, cellVersion: "test", heartbeatIntervalMs: 0, sessionId: `s${conn}` },
+          });
+      });
+    });
+    let reads = 0;
+    const { agent } = makeAgent(cell.port, await pki.agent("c1"), undefined, undefined, async () => {
+      reads++;
+      return {
+        nodesReady: ready,
+        nodesTotal: 3,
+        controlPlaneReady: true,
+        machinePhases: {},
+        observedUnixMs: Date.now(),
+      };
+    });
+    agent.start();
+    const sent = (body: string) => cell.connections[0]?.filter((m) => m.body === body).length ?? 0;
+    try {
+      await eventually(() => reads >= 10, "ten health reads");
+      expect(sent("health")).toBe(1); // read every 30 ms, sent once: it did not change
+      expect(sent("heartbeat")).toBe(0);
+      expect(agent.heartbeatIntervalMs).toBe(0);
+      ready = 2;
+      await eventually(() => sent("health") === 2, "the changed health sent");
+      const r = reads;
+      await eventually(() => reads >= r + 5, "five more reads");
+      expect(sent("health")).toBe(2);
+      expect(cell.connections[0]!.map((m) => m.body).filter((b) => b !== "health")).toEqual(["hello"]);
+    } finally {
+      await agent.stop();
+      await cell.stop();
+    }
+  });
+
+  it("heartbeats when an older cell asks for them, at the longer interval a loaded one asks, never below its own", async () => {
     let ask = 0;
     const cell = await scriptedCell(pki, (call, conn) => {
       call.on("data", (m: Msg) => {
@@ -176,7 +218,7 @@ describe("LinkAgent", () => {
         if (hb) call.write({ heartbeatAck: { seq: hb.seq, sentUnixMs: hb.sentUnixMs, heartbeatIntervalMs: ask } });
       });
     });
-    const { agent } = makeAgent(cell.port, await pki.agent("c1"), undefined, 40);
+    const { agent } = makeAgent(cell.port, await pki.agent("c1"));
     agent.start();
     const beats = () => cell.connections[0]?.filter((m) => m.body === "heartbeat").length ?? 0;
     try {

@@ -1,8 +1,14 @@
 // The agent's side of the link: dial out, keep one stream, come back after any failure.
 //
-//   loop: dial (fresh channel, own TLS connection) → Hello → Welcome → heartbeats, health, commands
-//         stream ends (error, cell gone, no heartbeat ack for 3 intervals) → close the channel
+//   loop: dial (fresh channel, own TLS connection) → Hello → Welcome → health, commands
+//         stream ends (error, cell gone, a PING unanswered) → close the channel
 //         → wait backoff (exponential, full jitter, capped; reset after a healthy stream) → loop
+//
+// Liveness is HTTP/2 PING in both directions (grpc-js keepalive here, the cell's sweep there), not
+// messages: in the steady state an agent sends nothing unless something changed. Health is read
+// every `healthIntervalMs` but sent only when it changed, or after `statusRefreshMs` as a slow
+// refresh. Application heartbeats are sent only when the cell's Welcome asks for them (cells from
+// before PING liveness) or when configured (benchmarks measure round trips with them).
 //
 // Commands are acknowledged on receipt, executed one at a time, at most once per id (journal.ts),
 // and their results sent until the cell acknowledges them — on the stream they finished on, or the
@@ -21,7 +27,8 @@ import {
   type CommandResult,
   type Health,
 } from "../protocol/load";
-import { linkChannelCredentials, linkChannelOptions, type TlsMaterial } from "../protocol/tls";
+import { type TlsMaterial } from "../protocol/tls";
+import { linkChannelCredentials, linkChannelOptions, type ResumingCredentials } from "../protocol/channel";
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../protocol/version";
 import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 import type { CommandJournal } from "./journal";
@@ -35,6 +42,11 @@ export interface AgentHost {
   execute(cmd: Command__Output): Promise<CommandResult>;
   /** Persist a renewed key and certificate; absent: this host does not renew. */
   saveCertificate?(cert: string, key: string): Promise<void>;
+  /**
+   * The identity as stored now (read again after the cell refused the current one: a node may have
+   * bootstrapped the cluster anew with a fresh token); absent: the identity never changes.
+   */
+  loadIdentity?(): Promise<Identity>;
 }
 
 /** A certificate with its validity. */
@@ -53,12 +65,17 @@ export interface LinkAgentOptions {
   journal: CommandJournal;
   log: Logger;
   /**
-   * Heartbeat at most this far apart (the cell's Welcome interval wins when shorter). A saturated
-   * cell may ask for a longer interval in its acks (pacing); the agent follows, never going below
-   * this base.
+   * Send application heartbeats this far apart (default: none; the cell's Welcome interval wins
+   * when it asks for a shorter one, as cells before PING liveness do). A cell may ask for a longer
+   * interval in its acks; the agent follows, never going below this base.
    */
   heartbeatIntervalMs?: number;
+  /** Read the cluster's health this often (sent only when it changed). */
   healthIntervalMs?: number;
+  /** Send health even when unchanged after this long (default 10 min). */
+  statusRefreshMs?: number;
+  /** HTTP/2 PING the cell after this long without an answer, and give up after the timeout. */
+  keepalive?: { intervalMs: number; timeoutMs: number };
   backoff?: BackoffPolicy;
   welcomeTimeoutMs?: number;
   /** Give a stream up after this long without a heartbeat answer (default max(3 intervals, 60 s)). */
@@ -66,9 +83,11 @@ export interface LinkAgentOptions {
   /** Each heartbeat sent (its Date.now()), and the round trip of each one answered (benchmarks). */
   onHeartbeatSent?: (sentUnixMs: number) => void;
   onHeartbeatRtt?: (ms: number, sentUnixMs: number) => void;
-  /** Stream bound / lost (benchmarks, tests). */
-  onConnected?: () => void;
+  /** Stream bound (with the cell replica's name) / lost (benchmarks, tests). */
+  onConnected?: (cell: string) => void;
   onDisconnected?: (reason: string) => void;
+  /** A command finished executing here (benchmarks count executions). */
+  onExecuted?: (id: string) => void;
 }
 
 /**
@@ -84,6 +103,10 @@ export const MIN_ANSWER_WAIT_MS = 60_000;
 const HEALTHY_STREAM_MS = 10_000;
 /** How often the certificate's remaining life is checked. */
 const RENEW_CHECK_MS = 3600_000;
+/** Agents ping the cell after a minute without an answer and give it 20 s. */
+export const DEFAULT_AGENT_KEEPALIVE = { intervalMs: 60_000, timeoutMs: 20_000 };
+/** gRPC status codes that mean "this identity is not accepted" (revoked, unknown cluster). */
+const IDENTITY_REFUSED = new Set([7, 16]); // PERMISSION_DENIED, UNAUTHENTICATED
 
 type Call = grpc.ClientDuplexStream<AgentMessage, CellMessage__Output>;
 
@@ -98,17 +121,30 @@ export class LinkAgent {
   private loop?: Promise<void>;
   private exec: Promise<void> = Promise.resolve();
   private renewing?: { keys: CryptoKeyPair; keyPem: string };
+  private renewNotBefore = 0;
   private renewTimer?: NodeJS.Timeout;
   private beatMs = 0;
+  /** Re-time the current stream's heartbeats (set while a stream is bound). */
+  private retime?: (ms: number) => void;
+  /** Credentials of the current identity, kept across dials: they resume the last TLS session. */
+  private credentials?: { cert: string; value: ResumingCredentials };
 
-  constructor(private readonly o: LinkAgentOptions) {
-    this.backoff = new Backoff(o.backoff ?? DEFAULT_BACKOFF);
-    this.identity = o.identity;
+  private readonly o: LinkAgentOptions;
+
+  constructor(options: LinkAgentOptions) {
+    this.o = { ...options }; // a copy: setHeartbeatInterval changes it
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.identity = options.identity;
   }
 
   /** True while a stream is bound (Welcome received and not lost). */
   get connected(): boolean {
     return this.bound;
+  }
+
+  /** TLS handshakes of this agent's current identity, and how many resumed a session. */
+  get tlsHandshakes(): { total: number; resumed: number } {
+    return { total: this.credentials?.value.handshakes ?? 0, resumed: this.credentials?.value.resumed ?? 0 };
   }
 
   /** The heartbeat interval in use on the current stream (0 while none is bound). */
@@ -121,6 +157,20 @@ export class LinkAgent {
     this.loop ??= this.run();
     this.renewTimer = setInterval(() => void this.maybeRenew(), RENEW_CHECK_MS);
     this.renewTimer.unref();
+  }
+
+  /**
+   * Send application heartbeats this far apart from now on, on this stream and the next ones
+   * (0: none). For measuring round trips (bench:link); liveness does not need them.
+   */
+  setHeartbeatInterval(ms: number): void {
+    this.o.heartbeatIntervalMs = ms;
+    this.retime?.(ms);
+  }
+
+  /** Drop the current stream and dial again (after the usual backoff); the agent keeps running. */
+  reconnect(): void {
+    this.call?.cancel();
   }
 
   /** Half-close the stream and stop reconnecting. */
@@ -145,6 +195,7 @@ export class LinkAgent {
       const end = await this.session();
       if (this.abort.signal.aborted) break;
       if (end.welcomedAt !== undefined && Date.now() - end.welcomedAt >= HEALTHY_STREAM_MS) this.backoff.reset();
+      if (end.code !== undefined && IDENTITY_REFUSED.has(end.code)) await this.reloadIdentity();
       const windowMs = this.backoff.window();
       const delayMs = this.backoff.next();
       this.o.log.info("link lost; reconnecting", {
@@ -157,13 +208,29 @@ export class LinkAgent {
     }
   }
 
+  /** After the cell refused the identity: take the stored one if it changed (a new bootstrap). */
+  private async reloadIdentity(): Promise<void> {
+    if (!this.o.host.loadIdentity) return;
+    try {
+      const stored = await this.o.host.loadIdentity();
+      if (stored.cert !== this.identity.cert) {
+        this.identity = stored;
+        this.o.log.info("a new identity was stored: dialling with it", { notAfter: stored.notAfter.toISOString() });
+      }
+    } catch (e) {
+      this.o.log.warn("could not read the stored identity", { error: e as Error });
+    }
+  }
+
   /** One stream, from dial to end. */
-  private session(): Promise<{ welcomedAt?: number; reason: string }> {
+  private session(): Promise<{ welcomedAt?: number; reason: string; code?: number }> {
     const Link = linkPackage().Link;
+    if (this.credentials?.cert !== this.identity.cert)
+      this.credentials = { cert: this.identity.cert, value: linkChannelCredentials(this.identity, this.o.serverName) };
     const client = new Link(
       this.o.address,
-      linkChannelCredentials(this.identity, this.o.serverName),
-      linkChannelOptions(this.o.serverName),
+      this.credentials.value,
+      linkChannelOptions(this.o.serverName, this.o.keepalive ?? DEFAULT_AGENT_KEEPALIVE),
     );
     const call: Call = client.Connect();
     this.call = call;
@@ -179,20 +246,25 @@ export class LinkAgent {
       let baseMs = 0;
       let beatTimer: NodeJS.Timeout | undefined;
 
-      const finish = (reason: string) => {
+      const finish = (reason: string, code?: number) => {
         if (ended) return;
         ended = true;
         for (const t of timers) clearInterval(t);
         clearInterval(beatTimer);
         if (this.call === call) this.call = undefined;
         this.beatMs = 0;
+        this.retime = undefined;
         if (this.bound) {
           this.bound = false;
           this.o.onDisconnected?.(reason);
         }
         call.cancel();
         client.close();
-        resolve({ ...(welcomedAt !== undefined ? { welcomedAt } : {}), reason });
+        resolve({
+          ...(welcomedAt !== undefined ? { welcomedAt } : {}),
+          reason,
+          ...(code !== undefined ? { code } : {}),
+        });
       };
 
       const beat = () => {
@@ -210,25 +282,44 @@ export class LinkAgent {
         if (ms === this.beatMs) return;
         this.beatMs = ms;
         clearInterval(beatTimer);
-        beatTimer = setInterval(beat, ms);
+        if (ms > 0) beatTimer = setInterval(beat, ms);
       };
-      const onWelcome = (intervalHint: number) => {
+      const onWelcome = (intervalHint: number, cell: string) => {
         welcomedAt = Date.now();
         lastAck = welcomedAt;
         this.bound = true;
-        const interval = Math.min(this.o.heartbeatIntervalMs ?? Infinity, intervalHint || Infinity);
-        baseMs = Number.isFinite(interval) ? interval : 10_000;
-        paceTo(baseMs);
+        // Heartbeats only if the cell asks (it judges silence by them) or this agent was told to.
+        const interval = Math.min(this.o.heartbeatIntervalMs || Infinity, intervalHint || Infinity);
+        if (Number.isFinite(interval)) {
+          baseMs = interval;
+          paceTo(baseMs);
+        }
+        this.retime = (ms) => {
+          lastAck = Date.now();
+          baseMs = Math.min(ms || Infinity, intervalHint || Infinity);
+          if (!Number.isFinite(baseMs)) baseMs = 0;
+          paceTo(baseMs);
+        };
+        // Health when it changed (and at the slow refresh); the first read goes out at once.
+        let sentKey = "";
+        let sentAt = 0;
         const sendHealth = () =>
           void this.o.host.health().then(
-            (h) => h && this.write(call, { cluster: this.o.cluster, health: h }),
+            (h) => {
+              if (!h || ended) return;
+              const key = healthKey(h);
+              if (key === sentKey && Date.now() - sentAt < (this.o.statusRefreshMs ?? 600_000)) return;
+              sentKey = key;
+              sentAt = Date.now();
+              this.write(call, { cluster: this.o.cluster, health: h });
+            },
             (e: unknown) => this.o.log.warn("could not read health", { error: e as Error }),
           );
         sendHealth();
         timers.push(setInterval(sendHealth, this.o.healthIntervalMs ?? 30_000));
         for (const r of this.o.journal.unacknowledged())
           this.write(call, { cluster: this.o.cluster, commandResult: r });
-        this.o.onConnected?.();
+        this.o.onConnected?.(cell);
         void this.maybeRenew();
       };
 
@@ -239,11 +330,13 @@ export class LinkAgent {
               session: m.welcome!.sessionId,
               protocol: m.welcome!.protocolVersion,
               cellVersion: m.welcome!.cellVersion,
+              ...(m.welcome!.cell ? { cell: m.welcome!.cell } : {}),
             });
-            return onWelcome(m.welcome!.heartbeatIntervalMs);
+            return onWelcome(m.welcome!.heartbeatIntervalMs, m.welcome!.cell);
           case "heartbeatAck": {
             lastAck = Date.now();
-            if (m.heartbeatAck!.heartbeatIntervalMs) paceTo(Math.max(baseMs, m.heartbeatAck!.heartbeatIntervalMs));
+            if (m.heartbeatAck!.heartbeatIntervalMs && baseMs)
+              paceTo(Math.max(baseMs, m.heartbeatAck!.heartbeatIntervalMs));
             const sent = pending.get(m.heartbeatAck!.seq);
             if (sent !== undefined) {
               pending.delete(m.heartbeatAck!.seq);
@@ -259,6 +352,7 @@ export class LinkAgent {
               .catch((e: unknown) => this.o.log.warn("could not record an acknowledgement", { error: e as Error }));
             return;
           case "renewed":
+            if (m.renewed!.refused) return this.onRenewRefused(m.renewed!.refused, m.renewed!.retryAfterUnixMs);
             void this.onRenewed(m.renewed!.certificatePem);
             return;
           case undefined:
@@ -271,7 +365,7 @@ export class LinkAgent {
           }
         }
       });
-      call.on("error", (e: grpc.ServiceError) => finish(`${e.code}: ${e.details || e.message}`));
+      call.on("error", (e: grpc.ServiceError) => finish(`${e.code}: ${e.details || e.message}`, e.code));
       call.on("end", () => finish("the cell ended the stream"));
       timers.push(
         setTimeout(
@@ -335,6 +429,7 @@ export class LinkAgent {
         outcome: result.outcome,
         message: result.message,
       });
+      this.o.onExecuted?.(cmd.id);
       await this.o.journal
         .finish(cmd.id, result)
         .catch((e: unknown) =>
@@ -346,7 +441,7 @@ export class LinkAgent {
 
   /** Ask for a new certificate once two thirds of the current one's life are gone. */
   private async maybeRenew(): Promise<void> {
-    if (!this.o.host.saveCertificate || this.renewing || !this.bound) return;
+    if (!this.o.host.saveCertificate || this.renewing || !this.bound || Date.now() < this.renewNotBefore) return;
     const { notBefore, notAfter } = this.identity;
     const total = notAfter.getTime() - notBefore.getTime();
     if (notAfter.getTime() - Date.now() > total / 3) return;
@@ -354,6 +449,16 @@ export class LinkAgent {
     this.renewing = { keys, keyPem: await privateKeyPem(keys.privateKey) };
     this.o.log.info("renewing the client certificate", { notAfter: notAfter.toISOString() });
     this.send({ cluster: this.o.cluster, renew: { csrPem: await createAgentCsr(this.o.cluster, keys) } });
+  }
+
+  /** The cell said no (one renewal per interval, or a revoked identity): try again later. */
+  private onRenewRefused(reason: string, retryAfterUnixMs: number): void {
+    this.renewing = undefined;
+    this.renewNotBefore = Math.max(retryAfterUnixMs, Date.now() + RENEW_CHECK_MS);
+    this.o.log.warn("certificate renewal refused", {
+      reason,
+      retryAfter: new Date(this.renewNotBefore).toISOString(),
+    });
   }
 
   private async onRenewed(certPem: string): Promise<void> {
@@ -379,6 +484,12 @@ export class LinkAgent {
       this.o.log.warn("could not take the renewed certificate", { error: e as Error });
     }
   }
+}
+
+/** Health without its observation time: equal keys are no change. */
+function healthKey(h: Health): string {
+  const phases = Object.entries(h.machinePhases ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([h.nodesReady, h.nodesTotal, h.controlPlaneReady, phases]);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

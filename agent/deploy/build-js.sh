@@ -7,7 +7,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:?usage: build-js.sh OUT_DIR [extra entry points]}
 shift
 cd "$ROOT"
-"$ROOT/node_modules/.bin/tsc" cli/main.ts "$@" --outDir "$OUT" --rootDir "$ROOT" --noCheck --module commonjs --target es2022 \
+# The bootstrap endpoint's worker thread is loaded by path, not imported: name it as an entry.
+"$ROOT/node_modules/.bin/tsc" cli/main.ts agent/cell/bootstrap-worker.ts "$@" --outDir "$OUT" --rootDir "$ROOT" --noCheck --module commonjs --target es2022 \
   --moduleResolution node10 --esModuleInterop --resolveJsonModule --skipLibCheck --sourceMap false --declaration false
 # Files read at run time, next to the code that reads them (paths are relative to __dirname).
 mkdir -p "$OUT/proto" "$OUT/agent/deploy/crds"

@@ -109,11 +109,16 @@ export class CertificateAuthority {
     return new CertificateAuthority(cert, privateKey, curve);
   }
 
-  /** An agent client certificate for `cluster` on the given public key. */
+  /**
+   * An agent client certificate for `cluster` on the given public key. `notBeforeFloor`: the
+   * certificate is valid from no earlier than this (a revoked cluster's new certificate must be
+   * valid from its revocation time on, or the cell would refuse it as revoked).
+   */
   async issueAgent(
     publicKey: x509.PublicKeyType,
     cluster: string,
     validityMs = AGENT_CERT_VALIDITY_MS,
+    notBeforeFloor?: Date,
   ): Promise<IssuedCertificate> {
     assertClusterName(cluster);
     return this.issue(
@@ -122,6 +127,7 @@ export class CertificateAuthority {
       x509.ExtendedKeyUsage.clientAuth,
       [{ type: "url", value: clusterUri(cluster) }],
       validityMs,
+      notBeforeFloor,
     );
   }
 
@@ -151,8 +157,11 @@ export class CertificateAuthority {
     usage: string,
     san: { type: "dns" | "ip" | "url"; value: string }[],
     validityMs: number,
+    notBeforeFloor?: Date,
   ): Promise<IssuedCertificate> {
     const now = Date.now();
+    // X.509 times have whole seconds: round the floor up so the encoded time is not before it.
+    const floor = notBeforeFloor ? Math.ceil(notBeforeFloor.getTime() / 1000) * 1000 : 0;
     // Never outlive the CA: a chain with a leaf valid past its issuer fails verification anyway.
     const notAfter = new Date(Math.min(now + validityMs, this.certificate.notAfter.getTime()));
     const serial = randomSerial();
@@ -160,7 +169,7 @@ export class CertificateAuthority {
       serialNumber: serial,
       subject,
       issuer: this.certificate.subjectName,
-      notBefore: new Date(now - BACKDATE_MS),
+      notBefore: new Date(Math.max(now - BACKDATE_MS, floor)),
       notAfter,
       signingAlgorithm: ecdsaParams(this.curve),
       publicKey,

@@ -24,6 +24,17 @@ describe("CertificateAuthority", () => {
     expect(leaf.ca).toBe(false);
   });
 
+  it("issues a revoked cluster's new certificate valid from its revocation time on, to the second", async () => {
+    const keys = await generateKeyPair();
+    const revokedBefore = new Date(Date.now() - 60_000 + 250); // within the usual 5 min backdating
+    const leaf = new NodeX509((await ca.issueAgent(keys.publicKey, "c1", undefined, revokedBefore)).pem);
+    const notBefore = Date.parse(leaf.validFrom);
+    expect(notBefore).toBeGreaterThanOrEqual(revokedBefore.getTime()); // rounded up, not down
+    expect(notBefore - revokedBefore.getTime()).toBeLessThan(1000);
+    const plain = new NodeX509((await ca.issueAgent(keys.publicKey, "c1")).pem);
+    expect(Date.parse(plain.validFrom)).toBeLessThan(revokedBefore.getTime()); // backdated 5 min without one
+  });
+
   it("issues serving certificates with serverAuth only", async () => {
     const keys = await generateKeyPair();
     const issued = await ca.issueServing(keys.publicKey, { dns: ["lattice-cell"], ip: ["10.0.0.1"] });

@@ -2,13 +2,8 @@
 // algorithms only — ECDHE on P-256/P-384, AES-GCM, SHA-256/384, ECDSA P-256/P-384 or RSA (PSS or
 // PKCS#1 v1.5) signatures. No X25519, no ChaCha20, no CBC, no SHA-1. Both ends set the same list so
 // a peer that offers only something else fails the handshake instead of downgrading.
-//
-// grpc-js builds its server from a ServerCredentials object whose constructor and context options
-// go straight to http2.createSecureServer / setSecureContext; LinkServerCredentials subclasses it to
-// pass ours (grpc-js's own createSsl has no way to set curves, sigalgs or the minimum version).
-import * as grpc from "@grpc/grpc-js";
-import * as tls from "node:tls";
-import { checkCellCertificate, CELL_SERVER_NAME } from "./identity";
+// The agent's grpc-js credentials and channel options are in channel.ts.
+import type * as tls from "node:tls";
 
 /** TLS 1.3 suites and TLS 1.2 ECDHE+AES-GCM suites, strongest first. */
 export const FIPS_CIPHERS = [
@@ -63,81 +58,5 @@ export function serverTlsOptions(m: TlsMaterial, requestClientCert: boolean): tl
     honorCipherOrder: true,
     requestCert: requestClientCert,
     rejectUnauthorized: requestClientCert,
-  };
-}
-
-/**
- * Server credentials for the link: mutual TLS against the cell CA with FIPS_TLS. `rotate` swaps in
- * a renewed serving certificate without dropping connections.
- */
-export class LinkServerCredentials extends grpc.ServerCredentials {
-  constructor(m: TlsMaterial) {
-    super(
-      { requestCert: true, rejectUnauthorized: true, honorCipherOrder: true },
-      { ...FIPS_TLS, ca: m.ca, cert: m.cert, key: m.key },
-    );
-  }
-
-  /** Serve with a new certificate from now on (new handshakes only). */
-  rotate(m: TlsMaterial): void {
-    this.updateSecureContextOptions({ ...FIPS_TLS, ca: m.ca, cert: m.cert, key: m.key });
-  }
-
-  override _equals(other: grpc.ServerCredentials): boolean {
-    return other === this;
-  }
-}
-
-/**
- * Channel credentials for an agent: presents its certificate, trusts only the cell CA, and accepts
- * only a certificate naming `serverName` with the serverAuth usage, whatever address it dialled.
- */
-export function linkChannelCredentials(m: TlsMaterial, serverName = CELL_SERVER_NAME): grpc.ChannelCredentials {
-  const ctx = tls.createSecureContext({ ...FIPS_TLS, ca: m.ca, cert: m.cert, key: m.key });
-  return grpc.credentials.createFromSecureContext(ctx, {
-    checkServerIdentity: (_host, cert) => checkCellCertificate(cert, serverName),
-  });
-}
-
-const MiB = 1024 * 1024;
-
-/**
- * Server options, chosen for thousands of long-lived, mostly idle streams:
- *  - the cell pings each connection after a minute of silence and drops it when the ping is not
- *    answered in 20 s: an agent that vanished without a FIN is found even if heartbeats stop
- *    arriving for a reason the session sweep has not seen yet;
- *  - channelz off: it keeps per-call and per-socket history the cell has no use for (memory);
- *  - agents send small messages (4 MiB cap); commands going out may carry manifests (16 MiB cap).
- */
-export const LINK_SERVER_OPTIONS: grpc.ServerOptions = {
-  "grpc.keepalive_time_ms": 60_000,
-  "grpc.keepalive_timeout_ms": 20_000,
-  "grpc.max_receive_message_length": 4 * MiB,
-  "grpc.max_send_message_length": 16 * MiB,
-  "grpc.max_concurrent_streams": 8,
-  "grpc.enable_channelz": 0,
-};
-
-/**
- * Channel options for an agent:
- *  - transport keepalive every 60 s even without calls, given up after 60 s unanswered (a backstop;
- *    a busy cell answers pings late, and a redial costs it more than waiting);
- *  - its own subchannel (never shared with another agent hosted in the same process) and its own
- *    reconnect policy: the agent closes the channel and dials anew with jittered backoff;
- *  - SNI/authority "lattice-cell", the name checked on the cell's certificate;
- *  - no transparent retries: a link stream is not replayable.
- */
-export function linkChannelOptions(serverName = CELL_SERVER_NAME): grpc.ChannelOptions {
-  return {
-    "grpc.keepalive_time_ms": 60_000,
-    "grpc.keepalive_timeout_ms": 60_000,
-    "grpc.keepalive_permit_without_calls": 1,
-    "grpc.ssl_target_name_override": serverName,
-    "grpc.default_authority": serverName,
-    "grpc.use_local_subchannel_pool": 1,
-    "grpc.enable_retries": 0,
-    "grpc.enable_channelz": 0,
-    "grpc.max_receive_message_length": 16 * MiB,
-    "grpc.max_send_message_length": 4 * MiB,
   };
 }

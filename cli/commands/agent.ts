@@ -19,10 +19,14 @@ agent: dial the parent's cell (outbound only), keep the link, execute allowed co
   --kubeconfig PATH        the child cluster (LATTICE_KUBECONFIG, KUBECONFIG; default: in-cluster)
   --parent HOST:PORT       the cell's gRPC address (LATTICE_PARENT; default: from the identity Secret)
   --namespace NS           the agent's namespace in the child (${AGENT_NAMESPACE})
-  --heartbeat-interval D   at most this long between heartbeats (10s; the cell's interval wins if shorter)
-  --health-interval D      send the cluster's health this often (30s)
+  --heartbeat-interval D   send application heartbeats this often (0: none — liveness is HTTP/2 PING;
+                           a cell that asks for heartbeats in its Welcome gets them anyway)
+  --health-interval D      read the cluster's health this often; sent when it changed (30s)
+  --status-refresh D       send the health even when unchanged after this long (10m)
+  --keepalive-interval D   HTTP/2 PING the cell after this long without an answer (60s)
+  --keepalive-timeout D    give the stream up when a PING is unanswered this long (20s)
   --backoff-base D         first reconnect window (1s)
-  --backoff-max D          largest reconnect window (60s)
+  --backoff-max D          largest reconnect window (30s)
   --journal KIND           configmap (survives restarts) | memory (configmap)
   --log-level LEVEL        debug | info | warn | error (LATTICE_LOG_LEVEL; info)
 
@@ -54,6 +58,9 @@ async function runAgent(argv: string[]): Promise<number> {
     namespace: { type: "string" },
     "heartbeat-interval": { type: "string" },
     "health-interval": { type: "string" },
+    "status-refresh": { type: "string" },
+    "keepalive-interval": { type: "string" },
+    "keepalive-timeout": { type: "string" },
     "backoff-base": { type: "string" },
     "backoff-max": { type: "string" },
     journal: { type: "string" },
@@ -69,11 +76,16 @@ async function runAgent(argv: string[]): Promise<number> {
   let opts;
   try {
     opts = {
-      heartbeatIntervalMs: parseDuration(f["heartbeat-interval"] ?? "10s", "--heartbeat-interval"),
+      heartbeatIntervalMs: parseDuration(f["heartbeat-interval"] ?? "0", "--heartbeat-interval"),
       healthIntervalMs: parseDuration(f["health-interval"] ?? "30s", "--health-interval"),
+      statusRefreshMs: parseDuration(f["status-refresh"] ?? "10m", "--status-refresh"),
+      keepalive: {
+        intervalMs: parseDuration(f["keepalive-interval"] ?? "60s", "--keepalive-interval"),
+        timeoutMs: parseDuration(f["keepalive-timeout"] ?? "20s", "--keepalive-timeout"),
+      },
       backoff: {
         baseMs: parseDuration(f["backoff-base"] ?? "1s", "--backoff-base"),
-        maxMs: parseDuration(f["backoff-max"] ?? "60s", "--backoff-max"),
+        maxMs: parseDuration(f["backoff-max"] ?? "30s", "--backoff-max"),
       },
       journal: f.journal ?? "configmap",
     };
@@ -103,6 +115,8 @@ async function runAgent(argv: string[]): Promise<number> {
     log,
     heartbeatIntervalMs: opts.heartbeatIntervalMs,
     healthIntervalMs: opts.healthIntervalMs,
+    statusRefreshMs: opts.statusRefreshMs,
+    keepalive: opts.keepalive,
     backoff: opts.backoff,
   });
   log.info("agent starting", { parent: address, certificateNotAfter: identity.notAfter.toISOString() });

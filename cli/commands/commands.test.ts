@@ -1,7 +1,7 @@
 // render, graph and explain, run in-process against the examples (exit codes, what goes to stdout
 // and stderr), plus one run of the real bin/lattice.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -27,7 +27,8 @@ function badDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "lattice-cli-"));
   writeFileSync(
     join(dir, "api.yaml"),
-    "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: api}\nspec:\n  containers: {main: {image: x}}\n  resources:\n    auth-service: {type: service, direction: in}\n",
+    "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: api}\nspec:\n" +
+      "  containers: {main: {image: x}}\n  resources:\n    auth-service: {type: service, direction: in}\n",
   );
   writeFileSync(
     join(dir, "web.yaml"),
@@ -61,6 +62,25 @@ describe("lattice render", () => {
     const r = await capture(render, ["-f", join(REPO_ROOT, "core/spec/__corpus__/sets/volume-two-owners")]);
     expect([r.code, r.out]).toEqual([1, ""]);
     expect(r.err).toContain("is already owned by media/jellyfin");
+  });
+
+  it("validates the rollout deadline: a positive number of seconds, at most a day", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lattice-cli-"));
+    const doc = (timeout: string) =>
+      "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: api}\n" +
+      `spec:\n  containers: {main: {image: x}}\n  rollout: {timeoutSeconds: ${timeout}}\n`;
+    writeFileSync(join(dir, "ok.yaml"), doc("300"));
+    expect((await capture(render, ["-f", join(dir, "ok.yaml")])).code).toBe(0);
+    for (const [bad, message] of [
+      ["0", "spec.rollout.timeoutSeconds: "],
+      ["86401", "spec.rollout.timeoutSeconds: "],
+      ['"5m"', "spec.rollout.timeoutSeconds: expected an integer"],
+    ]) {
+      writeFileSync(join(dir, "bad.yaml"), doc(bad!));
+      const r = await capture(render, ["-f", join(dir, "bad.yaml")]);
+      expect([bad, r.code, r.err]).toEqual([bad, 1, expect.stringContaining(message!)]);
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("usage errors", async () => {

@@ -1,14 +1,29 @@
 // `lattice preview|up|destroy --stack ENV`: a pipeline step on the Pulumi Automation API. It runs
 // the Lattice program (the directory holding Pulumi.yaml: --cwd, else the nearest one above the
-// working directory) with the pulumi CLI on PATH and the caller's PULUMI_* environment, streams the
-// engine's progress, then reports which Lattice documents changed and which agreements are
-// one-sided. `up` previews first and applies only if the preview passed.
+// working directory) with the user's pulumi, or the project's engine when none is on PATH (saying
+// which), and the caller's PULUMI_* environment. Before the engine starts it checks what the run
+// needs (cli/checks.ts: plugins, stack, kubeconfig, API server, documents, CRDs) and stops at the
+// first failure with what to do; preview and up create a missing stack. It streams the engine's
+// progress (one line per change), then reports which Lattice documents changed and which
+// agreements are one-sided. `up` previews first and applies only if the preview passed.
 //
-// Exit codes: 0 done; 1 the engine failed; 2 bad usage; 3 --fail-on-one-sided found one.
+// Exit codes: 0 done; 1 a check or the engine failed; 2 bad usage; 3 --fail-on-one-sided found one.
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { CliError, parseFlags } from "../args";
+import {
+  checkApi,
+  checkCrds,
+  checkDocuments,
+  checkEngine,
+  checkKubeconfig,
+  checkPlugins,
+  checkStack,
+  type CheckContext,
+} from "../checks";
+import { translateEngineError } from "../engine-errors";
+import { EngineFailed } from "../failures";
 import { changedDocuments, oneSidedWarnings, renderReport } from "../stack-report";
 import { processIO, type CommandIO } from "./common";
 
@@ -27,8 +42,14 @@ const USAGE = (
 ) => `usage: lattice ${op} --stack ENV [--cwd DIR]${op === "destroy" ? "" : " [--fail-on-one-sided] [--refresh]"}
 
   --stack, -s ENV        the stack (environment); its settings are Pulumi.<ENV>.yaml
-  --cwd DIR              the Lattice project (holding Pulumi.yaml); default: nearest above the working directory
-${op === "destroy" ? "" : "  --fail-on-one-sided    exit 3 when a declaration has no counterpart (before applying, for up)\n  --refresh              refresh the stack's state from the cluster first\n"}`;
+  --cwd DIR              the Lattice project (holding Pulumi.yaml); default: the nearest above the
+                         working directory
+${op === "destroy" ? "" : APPLY_FLAGS_HELP}`;
+
+const APPLY_FLAGS_HELP = `\
+  --fail-on-one-sided    exit 3 when a declaration has no counterpart (before applying, for up)
+  --refresh              refresh the stack's state from the cluster first
+`;
 
 /** The nearest directory at or above `from` holding Pulumi.yaml. */
 export function findProject(from: string): string | undefined {
@@ -38,6 +59,11 @@ export function findProject(from: string): string | undefined {
   }
 }
 
+/**
+ * Everything the engine needs, checked first (cli/checks.ts): the engine and its plugins, the stack
+ * (created by preview/up when missing), its kubeconfig and API server, and for preview/up the
+ * documents and the CRDs they render for. The first failure is thrown as its typed error.
+ */
 async function openStack(op: Operation, argv: string[], io: CommandIO) {
   const { values } = parseFlags(op, argv, FLAGS);
   if (values.help) {
@@ -48,18 +74,60 @@ async function openStack(op: Operation, argv: string[], io: CommandIO) {
   const workDir = values.cwd ? path.resolve(values.cwd) : findProject(process.cwd());
   if (!workDir || !existsSync(path.join(workDir, "Pulumi.yaml")))
     throw new CliError(`${op}: no Pulumi.yaml in ${values.cwd ?? "the working directory or above"}: pass --cwd DIR`);
-  const stack = await LocalWorkspace.selectStack({ stackName: values.stack, workDir });
-  return { stack, failOnOneSided: !!values["fail-on-one-sided"], refresh: !!values.refresh };
+  const note = (s: string) => io.err(`lattice: ${s}\n`);
+  const ctx: CheckContext = { workDir, stackName: values.stack };
+  const checks = [
+    () => checkEngine(ctx),
+    () => checkPlugins(ctx),
+    () => checkStack(ctx, op !== "destroy", note),
+    () => checkKubeconfig(ctx),
+    () => checkApi(ctx),
+    ...(op === "destroy" ? [] : [() => checkDocuments(ctx), () => checkCrds(ctx)]),
+  ];
+  try {
+    for (const check of checks) {
+      const r = await check();
+      if (r.status === "fail") throw r.error!;
+      if (r.name === "engine") note(r.detail.replace(/^(pulumi|the project)/, "using $1"));
+      if (r.name === "stack" && ctx.backend?.projectDefault)
+        note(
+          `no Pulumi backend configured (PULUMI_BACKEND_URL, pulumi login): the stack's state is in ${ctx.backend.url}`,
+        );
+    }
+  } finally {
+    ctx.target?.client.close();
+  }
+  return { stack: ctx.stack!, failOnOneSided: !!values["fail-on-one-sided"], refresh: !!values.refresh };
 }
 
-/** Run one engine operation with progress on stdout; returns its events. */
-async function run(stack: Stack, op: Operation, io: CommandIO, refresh: boolean): Promise<EngineEvent[]> {
+/** Run one engine operation with its progress on `io`; `details` shows each resource's diff in a preview. */
+async function run(
+  stack: Stack,
+  op: Operation,
+  io: CommandIO,
+  refresh: boolean,
+  details = false,
+): Promise<EngineEvent[]> {
   const events: EngineEvent[] = [];
   const common = { onOutput: io.out, onEvent: (e: EngineEvent) => events.push(e) };
-  if (op === "preview") await stack.preview({ ...common, refresh, diff: true });
-  else if (op === "up") await stack.up({ ...common, refresh });
-  else await stack.destroy(common);
+  try {
+    if (op === "preview") await stack.preview({ ...common, refresh, diff: details });
+    else if (op === "up") await stack.up({ ...common, refresh });
+    else await stack.destroy(common);
+  } catch (e) {
+    throw new OperationFailed(e, events);
+  }
   return events;
+}
+
+/** An engine operation failed; its events say which resources reported what. */
+class OperationFailed extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly events: readonly EngineEvent[],
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
+  }
 }
 
 async function operate(op: Operation, argv: string[], io: CommandIO): Promise<number> {
@@ -71,12 +139,14 @@ async function operate(op: Operation, argv: string[], io: CommandIO): Promise<nu
       await run(stack, "destroy", io, false);
       return 0;
     }
-    const preview = await run(stack, "preview", io, refresh);
+    // `lattice preview` shows every resource's diff; the preview `up` makes first only its steps.
+    const preview = await run(stack, "preview", io, refresh, op === "preview");
     const previewOneSided = oneSidedWarnings(preview);
     io.out("\n" + renderReport(changedDocuments(preview), previewOneSided));
     if (failOnOneSided && previewOneSided.length) {
       io.err(
-        `lattice ${op}: ${previewOneSided.length} one-sided agreement(s) and --fail-on-one-sided${op === "up" ? ": nothing applied" : ""}\n`,
+        `lattice ${op}: ${previewOneSided.length} one-sided agreement(s) and --fail-on-one-sided` +
+          `${op === "up" ? ": nothing applied" : ""}\n`,
       );
       return 3;
     }
@@ -90,14 +160,44 @@ async function operate(op: Operation, argv: string[], io: CommandIO): Promise<nu
     }
     return 0;
   } catch (e) {
-    // The engine's own output (already streamed) says what failed; keep the last line short.
-    io.err(
-      `lattice ${op}: the engine reported a failure (see above): ${String((e as Error).message).split("\n")[0]}\n`,
-    );
-    return 1;
+    throw engineFailure(op, e, stack.name);
   }
 }
 
-export const preview = (argv: string[]) => operate("preview", argv, processIO);
-export const up = (argv: string[]) => operate("up", argv, processIO);
-export const destroy = (argv: string[]) => operate("destroy", argv, processIO);
+/**
+ * The engine failed: the errors it reported for resources, shortest first line first, with the fix
+ * the message carries (Lattice's providers end theirs with "fix: …") or a pointer to the output.
+ */
+function engineFailure(op: Operation, e: unknown, stack: string): CliError {
+  const known = translateEngineError(e instanceof OperationFailed ? e.failure : e, stack);
+  if (known) return known;
+  const events = e instanceof OperationFailed ? e.events : [];
+  const errors = events
+    .map((ev) => ev.diagnosticEvent)
+    .filter(
+      (d): d is NonNullable<typeof d> => d?.severity === "error" && !/^update failed|^preview failed/.test(d.message),
+    )
+    .map((d) => ({ resource: d.urn ? d.urn.split("::").pop()! : "", text: d.message.trim() }));
+  if (!errors.length) {
+    const first =
+      String((e as Error).message)
+        .split("\n")
+        .find((l) => /error:/.test(l)) ?? (e as Error).message;
+    return new EngineFailed(
+      `the engine failed: ${first.replace(/^.*?error: /, "").trim()}`,
+      "see the engine's output above; --debug prints everything",
+    );
+  }
+  const [what, fix] = errors[0]!.text.split(/\n\s*fix: /);
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""} above)` : "";
+  return new EngineFailed(
+    `${what!.replace(/^error: /, "").split("\n")[0]}${more}`,
+    fix ??
+      `see the engine's output above for ${errors[0]!.resource || "the error"}; ` +
+        `then lattice ${op} --stack ${stack} again`,
+  );
+}
+
+export const preview = (argv: string[], io: CommandIO = processIO) => operate("preview", argv, io);
+export const up = (argv: string[], io: CommandIO = processIO) => operate("up", argv, io);
+export const destroy = (argv: string[], io: CommandIO = processIO) => operate("destroy", argv, io);

@@ -18,6 +18,7 @@ const examples = (() => {
 })();
 const everything = [...catalog, ...examples];
 const kindOf = (o: KubeObject) => `${o.apiVersion}/${o.kind}`;
+const emittedNamespaces = new Set(everything.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -78,7 +79,15 @@ describe("every emitted object", () => {
       expect(o.metadata.name.length).toBeLessThanOrEqual(253);
       const labels = o.metadata.labels ?? {};
       expect(labels[LABELS.managedBy]).toBe("lattice");
-      expect(labels[LABELS.namespace]).toBe(o.metadata.namespace ?? labels[LABELS.namespace]);
+      // The namespace an object belongs to: its own; a Namespace's, itself; a cluster-wide policy's,
+      // that of the service it is named after, which has its baseline among the emitted objects.
+      const owner = labels[LABELS.namespace];
+      if (o.metadata.namespace !== undefined) expect(owner).toBe(o.metadata.namespace);
+      else if (o.kind === "Namespace") expect(owner).toBe(o.metadata.name);
+      else {
+        expect(o.metadata.name.startsWith(`${owner}.${labels[LABELS.service]}.`)).toBe(true);
+        expect(emittedNamespaces.has(owner!)).toBe(true);
+      }
       expect(labels[LABELS.service] !== undefined || labels[LABELS.baseline] === "true").toBe(true);
       for (const v of Object.values(labels)) expect(v).toMatch(LABEL_VALUE);
     },

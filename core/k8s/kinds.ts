@@ -41,6 +41,7 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map(
     // Lattice's parent link (agent/deploy/crds)
     row("agent.lattice.dev", "v1alpha1", "AgentCommand", "agentcommands"),
     row("agent.lattice.dev", "v1alpha1", "ClusterLink", "clusterlinks"),
+    row("agent.lattice.dev", "v1alpha1", "ClusterPivot", "clusterpivots"),
     // Cluster API core, read by the agent for machine phases
     row("cluster.x-k8s.io", "v1beta2", "Machine", "machines"),
     row("cluster.x-k8s.io", "v1beta1", "Machine", "machines"),

@@ -127,6 +127,9 @@ const serviceSpec = z.strictObject({
   containers: z.record(dnsLabel, container),
   service: z.strictObject({ ports: z.record(portName, servicePort) }).optional(),
   resources: z.record(dnsLabel, resourceDeclaration).optional(),
+  // How long `up` waits for the rollout (every replica of the new template ready) before failing;
+  // 600 s when absent. Read by the deploy, not compiled into any object.
+  rollout: z.strictObject({ timeoutSeconds: integer(1, 86400).optional() }).optional(),
 });
 
 export const latticeServiceSchema = z

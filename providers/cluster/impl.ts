@@ -130,7 +130,15 @@ async function writeBootstrapSecret(c: KubeClient, i: ClusterInputs): Promise<vo
       metadata: {
         name: bootstrapSecretName(i.name),
         namespace: i.namespace,
-        labels: { "app.kubernetes.io/managed-by": "lattice", "lattice.dev/cluster": i.name },
+        // Both movers (clusterctl move and lattice pivot) take a Secret labelled /move, and the
+        // cluster-name label ties it to this cluster: a self-managed cluster's CABPK still needs it
+        // to render data for a new control-plane machine once it manages itself (core/pivot).
+        labels: {
+          "app.kubernetes.io/managed-by": "lattice",
+          "lattice.dev/cluster": i.name,
+          "clusterctl.cluster.x-k8s.io/move": "",
+          "cluster.x-k8s.io/cluster-name": i.name,
+        },
       },
       stringData: {
         [BOOTSTRAP_SECRET_KEYS.token]: grant.token,

@@ -1,5 +1,6 @@
 // Is a provisioned cluster ready, and if not, what is it waiting for? A pure reading of the objects
-// Cluster API and the link write (table-tested against states recorded from the real controllers):
+// Cluster API and the link write (table-tested in ./readiness.test.ts on states recorded from the real
+// CAPI core controllers with the machine simulator, from apply to deletion):
 //   - the Cluster: phase Provisioned, infrastructure provisioned, control plane initialized;
 //   - its Machines: every desired machine (control plane + workers) Running with a node;
 //   - its link: the agent connected to the parent's cell.

@@ -96,28 +96,45 @@ export async function diff(
   return { changes: !!(b.changes || r.changes) };
 }
 
-/** Refuse (throw, naming every one) when a workload name is taken by an object Lattice did not create. */
-async function guardWorkloads(m: MembershipInputs): Promise<void> {
+/**
+ * Everything a membership's apply needs to know first, in one round of parallel GETs: the live
+ * baseline and record, and whether any of them or of the workload names is someone else's. Throws,
+ * naming every refusal, before anything is applied.
+ */
+async function prefetch(m: MembershipInputs): Promise<Record<string, KubeObject | undefined>> {
   const c = clientFor(m.kubeconfig);
-  const refusals = (
-    await Promise.all(
-      (m.workloads ?? []).map(async (ref) => workloadRefusal(ref, await c.getOrUndefined(ref), !!m.adopt)),
-    )
-  ).filter((r): r is string => r !== undefined);
+  const [lives, workloads] = await Promise.all([
+    objectSet.readLive(c, { ...m.baseline, ...m.record }),
+    Promise.all((m.workloads ?? []).map(async (ref) => ({ ref, live: await c.getOrUndefined(ref) }))),
+  ]);
+  const refusals = [
+    ...workloads.flatMap((w) => workloadRefusal(w.ref, w.live, !!m.adopt) ?? []),
+    ...objectSet.refusalsOf(baselineSet(m), lives),
+    ...objectSet.refusalsOf(recordSet(m), lives),
+  ];
   if (refusals.length) throw new Error(refusals.join("; "));
+  return lives;
 }
 
 export async function create(inputs: MembershipInputs): Promise<pulumi.dynamic.CreateResult<MembershipInputs>> {
-  await guardWorkloads(inputs);
+  const lives = await prefetch(inputs);
   // The namespace first: the record lives in it.
   const b = await objectSet.within(
-    () => objectSet.create(baselineSet(inputs)),
+    () => objectSet.create(baselineSet(inputs), lives),
     (set) => ({ ...inputs, baseline: set.objects, record: {}, uids: set.uids ?? {} }),
   );
-  const r = await objectSet.within(
-    () => objectSet.create(recordSet(inputs)),
-    (set) => ({ ...inputs, record: set.objects, uids: { ...b.outs?.uids, ...set.uids } }),
-  );
+  // The baseline is applied: a record that fails now leaves a half-made membership in the state,
+  // so the baseline is never orphaned.
+  const r = await objectSet
+    .within(
+      () => objectSet.create(recordSet(inputs), lives),
+      (set) => ({ ...inputs, record: set.objects, uids: { ...b.outs?.uids, ...set.uids } }),
+    )
+    .catch((e: unknown) => {
+      if (e instanceof objectSet.PartialApplyError) throw e;
+      const state = { ...inputs, record: {}, uids: b.outs?.uids ?? {} };
+      throw new objectSet.PartialApplyError<MembershipInputs>(b.id, state, [(e as Error).message ?? String(e)]);
+    });
   return { id: r.id, outs: { ...inputs, uids: { ...b.outs?.uids, ...r.outs?.uids } } };
 }
 
@@ -132,13 +149,13 @@ export async function update(
   olds: MembershipInputs,
   news: MembershipInputs,
 ): Promise<pulumi.dynamic.UpdateResult<MembershipInputs>> {
-  await guardWorkloads(news);
+  const lives = await prefetch(news);
   const b = await objectSet.within(
-    () => objectSet.update(id, baselineSet(olds), baselineSet(news)),
+    () => objectSet.update(id, baselineSet(olds), baselineSet(news), lives),
     (set) => ({ ...news, baseline: set.objects, record: olds.record, uids: { ...olds.uids, ...set.uids } }),
   );
   const r = await objectSet.within(
-    () => objectSet.update(id, recordSet(olds), recordSet(news)),
+    () => objectSet.update(id, recordSet(olds), recordSet(news), lives),
     (set) => ({ ...news, record: set.objects, uids: { ...olds.uids, ...b.outs?.uids, ...set.uids } }),
   );
   return { outs: { ...news, uids: { ...b.outs?.uids, ...r.outs?.uids } } };

@@ -108,35 +108,74 @@ export interface Applied {
   error?: string;
 }
 
+/** The live objects of a set, by key, each read with a fresh GET, in parallel (undefined: absent). */
+export async function readLive(
+  c: KubeClient,
+  objects: Readonly<Record<string, KubeObject>>,
+): Promise<Record<string, KubeObject | undefined>> {
+  const keys = Object.keys(objects);
+  const lives = await Promise.all(keys.map((k) => c.getOrUndefined(refOf(objects[k]!))));
+  return Object.fromEntries(keys.map((k, i) => [k, lives[i]]));
+}
+
+const targetsOf = (inputs: ObjectSetInputs, keys: string[], lives: Readonly<Record<string, KubeObject | undefined>>) =>
+  applyOrder(keys, inputs.objects).map((key) => {
+    const desired = inputs.objects[key]!;
+    return { key, desired, shared: desired.metadata.labels?.[SHARED_LABEL] === "true", live: lives[key] };
+  });
+
+/** Why applying the set would take an object that is not Lattice's (empty: nothing refused). */
+export function refusalsOf(inputs: ObjectSetInputs, lives: Readonly<Record<string, KubeObject | undefined>>): string[] {
+  const targets = targetsOf(inputs, Object.keys(inputs.objects ?? {}), lives);
+  return planAll(targets, { fieldManager: inputs.fieldManager, adopt: !!inputs.adopt }).refusals;
+}
+
 /**
- * Apply the given keys in order. Every object's ownership is checked first, on a fresh GET (a
- * cached LIST would be dropped by every write of the same kind during an `up`, and re-listing a
- * namespace of a hundred policies per service costs far more): if any is someone else's, nothing
- * is applied and the error names every one.
+ * Apply the given keys: namespaces, then CRDs, then everything else (applyOrder). Every object's
+ * ownership is checked first, on a fresh GET (`lives`, when the caller read them already; a cached
+ * LIST would be dropped by every write of the same kind during an `up`, and re-listing a namespace
+ * of a hundred policies costs far more): if any is someone else's, nothing is applied and the error
+ * names every one. `sideBySide`: the objects of one rank are applied concurrently (independent
+ * policies and records; one round trip instead of several); otherwise one after another, in key
+ * order (Cluster API objects, whose webhooks may read each other). A failure stops before the next
+ * rank, or the next object.
  */
-export async function applyKeys(c: KubeClient, inputs: ObjectSetInputs, keys: string[]): Promise<Applied> {
-  const ordered = applyOrder(keys, inputs.objects);
-  const targets = await Promise.all(
-    ordered.map(async (key) => {
-      const desired = inputs.objects[key]!;
-      const shared = desired.metadata.labels?.[SHARED_LABEL] === "true";
-      return { key, desired, shared, live: await c.getOrUndefined(refOf(desired)) };
-    }),
-  );
+export async function applyKeys(
+  c: KubeClient,
+  inputs: ObjectSetInputs,
+  keys: string[],
+  lives?: Readonly<Record<string, KubeObject | undefined>>,
+  sideBySide = false,
+): Promise<Applied> {
+  const read = lives ?? (await readLive(c, Object.fromEntries(keys.map((k) => [k, inputs.objects[k]!]))));
+  const targets = targetsOf(inputs, keys, read);
   const opts = { fieldManager: inputs.fieldManager, adopt: !!inputs.adopt };
   const { plans, refusals } = planAll(targets, opts);
   if (refusals.length) return { applied: [], uids: {}, error: refusals.join("; ") };
   const applied: string[] = [];
   const uids: Record<string, string> = {};
-  for (const [i, t] of targets.entries()) {
-    try {
-      const live = await applyObject(c, t.desired, plans[i]!, opts);
-      applied.push(t.key);
-      const uid = uidOf(live);
-      if (uid) uids[t.key] = uid;
-    } catch (e) {
-      return { applied, uids, error: describe(t.key, e) };
-    }
+  const rank = (kind: string) => (kind === "Namespace" ? 0 : kind === "CustomResourceDefinition" ? 1 : 2);
+  for (let from = 0; from < targets.length;) {
+    let to = from;
+    while (
+      to < targets.length &&
+      (to === from || (sideBySide && rank(targets[to]!.desired.kind) === rank(targets[from]!.desired.kind)))
+    )
+      to++;
+    const group = targets.slice(from, to);
+    const results = await Promise.allSettled(group.map((t, i) => applyObject(c, t.desired, plans[from + i]!, opts)));
+    let error: string | undefined;
+    results.forEach((r, i) => {
+      const t = group[i]!;
+      if (r.status === "rejected") error ??= describe(t.key, r.reason);
+      else {
+        applied.push(t.key);
+        const uid = uidOf(r.value);
+        if (uid) uids[t.key] = uid;
+      }
+    });
+    if (error) return { applied, uids, error };
+    from = to;
   }
   return { applied, uids };
 }
@@ -208,9 +247,15 @@ export async function diff(
   return { changes: lines.length > 0 };
 }
 
-export async function create(inputs: ObjectSetInputs): Promise<pulumi.dynamic.CreateResult<ObjectSetInputs>> {
+/** Create (`lives`: the live objects when the caller read them already, see readLive). */
+export async function create(
+  inputs: ObjectSetInputs,
+  lives?: Readonly<Record<string, KubeObject | undefined>>,
+): Promise<pulumi.dynamic.CreateResult<ObjectSetInputs>> {
   const id = randomUUID();
-  const result = await withClient(inputs.kubeconfig, (c) => applyKeys(c, inputs, Object.keys(inputs.objects)));
+  const result = await withClient(inputs.kubeconfig, (c) =>
+    applyKeys(c, inputs, Object.keys(inputs.objects), lives, true),
+  );
   if (result.error) {
     // Nothing applied (a refusal, or the first object failed): no resource to record, just the error.
     if (result.applied.length === 0) throw new Error(result.error);
@@ -235,13 +280,15 @@ export async function read(id: string, props: ObjectSetInputs): Promise<pulumi.d
   return { id, props: { ...props, objects } };
 }
 
+/** Update (`lives`: the live objects when the caller read them already, see readLive). */
 export async function update(
   id: string,
   olds: ObjectSetInputs,
   news: ObjectSetInputs,
+  lives?: Readonly<Record<string, KubeObject | undefined>>,
 ): Promise<pulumi.dynamic.UpdateResult<ObjectSetInputs>> {
   return withClient(news.kubeconfig, async (c) => {
-    const result = await applyKeys(c, news, Object.keys(news.objects));
+    const result = await applyKeys(c, news, Object.keys(news.objects), lives, true);
     const uids = { ...olds.uids, ...result.uids };
     if (result.error) {
       // What we now hold: the old documents not yet replaced plus the new ones applied.

@@ -15,6 +15,8 @@
 //     deleted, and only when it holds nothing else (./contents.ts).
 //   - Deletes carry the UID Lattice recorded when it applied the object: an object of the same name
 //     re-created since (a different UID) is left in place, with a warning.
+//   - Workload names (applied by @pulumi/kubernetes, which takes over an existing object whose values
+//     agree) are checked before it runs (workloadRefusal).
 import type { KubeObject } from "../../core/k8s/object";
 import { LABELS, MANAGED_BY } from "../../core/compile/identity";
 import { managersOf } from "./fields";

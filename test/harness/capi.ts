@@ -19,6 +19,8 @@ import { toolPath } from "./tools";
 export interface CapiOptions {
   /** CRD sets of providers whose objects the test creates (default: kubeadm + CAPD). */
   providers?: readonly CrdSet[];
+  /** Label the CRDs as `clusterctl init` does (a management cluster a pivot moves from or to). */
+  clusterctlLabels?: boolean;
 }
 
 /** A running CAPI core manager. */
@@ -50,8 +52,9 @@ export async function startCapi(cp: ControlPlane, opts: CapiOptions = {}): Promi
 
   // Core CRDs convert between their versions through the manager's /convert; provider CRDs keep
   // strategy None (their managers do not run here; Lattice only writes their storage version).
-  const core = loadCrds(["capi-core"]).map((crd) => withConversion(crd, url("/convert"), caBundle));
-  await installCrds(cp.client, [...core, ...loadCrds(opts.providers ?? ["capi-kubeadm", "capd"])]);
+  const labels = { clusterctlLabels: !!opts.clusterctlLabels };
+  const core = loadCrds(["capi-core"], labels).map((crd) => withConversion(crd, url("/convert"), caBundle));
+  await installCrds(cp.client, [...core, ...loadCrds(opts.providers ?? ["capi-kubeadm", "capd"], labels)]);
 
   const proc = startProcess(
     `${cp.name}/cluster-api-manager`,

@@ -6,6 +6,10 @@
 //   const [a, b] = await startControlPlanes(2, { crds: ["cilium", "istio"] });
 //   ... a.client.apply(obj) ...
 //   afterAll(stopAll);
+//
+// With `workloads`, Deployments really roll out: the controller manager also runs the workload
+// controllers, kube-scheduler places pods, and the pod simulator (./pod-simulator.ts) plays the
+// kubelets of simulated nodes. Off by default: most tests need no pods and start faster without.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +19,7 @@ import { KubeClient } from "../../kube/client";
 import { renderKubeconfig } from "../../kube/kubeconfig";
 import { loadCrds, type CrdSet } from "./crds";
 import { createCa, serviceAccountKeys, type Ca } from "./pki";
+import { startPodSimulator, type PodSimulator } from "./pod-simulator";
 import { freePorts, removeDir, startProcess, startWatchdog, tail, type Proc } from "./processes";
 import { toolPath } from "./tools";
 
@@ -28,7 +33,40 @@ export interface ControlPlaneOptions {
   crds?: readonly CrdSet[];
   /** Run kube-controller-manager (garbage collector + namespace controller). Default true. */
   controllerManager?: boolean;
+  /**
+   * Real rollouts: the Deployment, ReplicaSet, StatefulSet, endpoints and volume-binder controllers,
+   * kube-scheduler, and the pod simulator with `nodes` simulated nodes (default 1). Default off.
+   */
+  workloads?: boolean | WorkloadOptions;
 }
+
+/** How the test bed runs pods when `workloads` is on. */
+export interface WorkloadOptions {
+  /** Simulated nodes (default 1). */
+  nodes?: number;
+  /** Images whose pods stay in ImagePullBackOff. */
+  neverPulls?: readonly string[];
+  /** How long a placed pod is ContainerCreating before it is Ready (default 0). */
+  readyAfterMs?: number;
+}
+
+/** The controllers the controller manager runs: garbage collection and namespace deletion, and the
+ * controllers that lift the protection finalizers of claims and volumes (else a deleted PVC stays
+ * Terminating forever); with workloads, those that turn Deployments into ready pods too. */
+const BASE_CONTROLLERS = [
+  "garbage-collector-controller",
+  "namespace-controller",
+  "persistentvolumeclaim-protection-controller",
+  "persistentvolume-protection-controller",
+];
+const WORKLOAD_CONTROLLERS = [
+  "deployment-controller",
+  "replicaset-controller",
+  "statefulset-controller",
+  "endpoints-controller",
+  "endpointslice-controller",
+  "persistentvolume-binder-controller",
+];
 
 /** A running control plane. */
 export interface ControlPlane {
@@ -46,6 +84,8 @@ export interface ControlPlane {
   readonly dir: string;
   /** The processes, for tests that inspect them. */
   readonly processes: readonly Proc[];
+  /** The pod simulator, when started with `workloads`. */
+  readonly pods?: PodSimulator;
   stop(): Promise<void>;
 }
 
@@ -54,17 +94,23 @@ const running = new Set<ControlPlane>();
 /** Start one control plane; it is ready (readyz ok, CRDs established) when this resolves. */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const name = (opts.name ?? "cp").replace(/[^a-z0-9-]/gi, "-");
+  const workloads: WorkloadOptions | undefined =
+    opts.workloads === true ? {} : opts.workloads === false ? undefined : opts.workloads;
   const bins = {
     etcd: toolPath("etcd"),
     apiserver: toolPath("kube-apiserver"),
-    kcm: opts.controllerManager === false ? undefined : toolPath("kube-controller-manager"),
+    kcm: opts.controllerManager === false && !workloads ? undefined : toolPath("kube-controller-manager"),
+    scheduler: workloads ? toolPath("kube-scheduler") : undefined,
   };
   const crds = opts.crds?.length ? loadCrds(opts.crds) : []; // fail on a missing module before starting anything
   const dir = mkdtempSync(path.join(os.tmpdir(), `lattice-${name}-`));
   const procs: Proc[] = [];
   let watchdog: Proc | undefined;
+  let pods: PodSimulator | undefined;
   const stop = async () => {
-    // API server first (it holds etcd connections), then the rest; then the files.
+    // The simulator and the controllers first, then the API server (it holds etcd connections),
+    // then etcd; then the files.
+    await pods?.stop();
     for (const p of [...procs].reverse()) await p.stop();
     await watchdog?.stop();
     removeDir(dir);
@@ -151,7 +197,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
           "--authorization-mode",
           "RBAC",
           "--disable-admission-plugins",
-          "ServiceAccount",
+          // With workloads, the simulated kubelets register their nodes Ready and no node lifecycle
+          // controller runs: nothing would lift the not-ready taint this plugin puts on new nodes.
+          workloads ? "ServiceAccount,TaintNodesByCondition" : "ServiceAccount",
           "--endpoint-reconciler-type",
           "none",
           "--profiling=false",
@@ -170,6 +218,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const client = new KubeClient(access);
     await waitReady(client, procs);
     if (bins.kcm) {
+      const controllers = [...BASE_CONTROLLERS, ...(workloads ? WORKLOAD_CONTROLLERS : [])];
       procs.push(
         startProcess(
           `${name}/kube-controller-manager`,
@@ -179,17 +228,27 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
             f("admin.kubeconfig"),
             "--leader-elect=false",
             "--secure-port=0",
-            // Garbage collection and namespace deletion, and the controllers that lift the protection
-            // finalizers of claims and volumes (else a deleted PVC stays Terminating forever).
             "--controllers",
-            "garbage-collector-controller,namespace-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller",
+            controllers.join(","),
             "-v",
             "0",
           ],
           f("kube-controller-manager.log"),
         ),
       );
-      await watchdog.stop(); // restart it so it also covers the controller manager
+    }
+    if (bins.scheduler) {
+      procs.push(
+        startProcess(
+          `${name}/kube-scheduler`,
+          bins.scheduler,
+          ["--kubeconfig", f("admin.kubeconfig"), "--leader-elect=false", "--secure-port=0", "-v", "0"],
+          f("kube-scheduler.log"),
+        ),
+      );
+    }
+    if (procs.length > 2) {
+      await watchdog.stop(); // restart it so it also covers the controller manager and the scheduler
       watchdog = startWatchdog(
         process.pid,
         procs.map((p) => p.pid),
@@ -197,6 +256,13 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       );
     }
     await installCrds(client, crds);
+    if (workloads)
+      pods = await startPodSimulator({
+        client,
+        nodes: Array.from({ length: workloads.nodes ?? 1 }, (_, i) => `sim-node-${i}`),
+        ...(workloads.neverPulls ? { neverPulls: workloads.neverPulls } : {}),
+        ...(workloads.readyAfterMs !== undefined ? { readyAfterMs: workloads.readyAfterMs } : {}),
+      });
 
     const cp: ControlPlane = {
       name,
@@ -208,6 +274,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       client,
       dir,
       processes: procs,
+      ...(pods ? { pods } : {}),
       async stop() {
         running.delete(cp);
         client.close();

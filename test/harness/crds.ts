@@ -26,23 +26,41 @@ interface CrdSource {
   readonly paths: readonly string[];
   /** Only these kinds (spec.names.kind); all CRDs in the paths when absent. */
   readonly kinds?: readonly string[];
+  /**
+   * The clusterctl provider each path belongs to (cluster.x-k8s.io/provider, clusterctl's
+   * ManifestLabel: "cluster-api", "bootstrap-kubeadm", "infrastructure-docker", …); absent for sets
+   * that are not Cluster API providers.
+   */
+  readonly providers?: readonly string[];
 }
 
 /** Every CRD set: which module, version and paths it comes from. */
 export const CRD_SETS: Readonly<Record<CrdSet, CrdSource>> = {
-  "capi-core": { module: "sigs.k8s.io/cluster-api", version: "v1.14.2", paths: ["core/config/crd/bases"] },
+  "capi-core": {
+    module: "sigs.k8s.io/cluster-api",
+    version: "v1.14.2",
+    paths: ["core/config/crd/bases"],
+    providers: ["cluster-api"],
+  },
   "capi-kubeadm": {
     module: "sigs.k8s.io/cluster-api",
     version: "v1.14.2",
     paths: ["controlplane/kubeadm/config/crd/bases", "bootstrap/kubeadm/config/crd/bases"],
+    providers: ["control-plane-kubeadm", "bootstrap-kubeadm"],
   },
   clusterctl: { module: "sigs.k8s.io/cluster-api", version: "v1.14.2", paths: ["cmd/clusterctl/config/crd/bases"] },
   capd: {
     module: "sigs.k8s.io/cluster-api/test",
     version: "v1.14.4",
     paths: ["infrastructure/docker/config/crd/bases"],
+    providers: ["infrastructure-docker"],
   },
-  capa: { module: "sigs.k8s.io/cluster-api-provider-aws/v2", version: "v2.13.0", paths: ["config/crd/bases"] },
+  capa: {
+    module: "sigs.k8s.io/cluster-api-provider-aws/v2",
+    version: "v2.13.0",
+    paths: ["config/crd/bases"],
+    providers: ["infrastructure-aws"],
+  },
   cilium: {
     module: "github.com/cilium/cilium",
     version: "v1.20.2",
@@ -110,14 +128,28 @@ function kustomizeLabels(crdDir: string): Record<string, string> {
   return Object.assign({}, k.commonLabels, ...(k.labels ?? []).map((l) => l.pairs ?? {}));
 }
 
+export interface LoadCrdsOptions {
+  /**
+   * Label provider CRDs as `clusterctl init` does (clusterctl.cluster.x-k8s.io: "" and
+   * cluster.x-k8s.io/provider: <provider>): what `clusterctl move` and `lattice pivot` discover.
+   */
+  clusterctlLabels?: boolean;
+}
+
 /** The CRD objects of the given sets (deduplicated by name, in a stable order). */
-export function loadCrds(sets: readonly CrdSet[]): KubeObject[] {
+export function loadCrds(sets: readonly CrdSet[], opts: LoadCrdsOptions = {}): KubeObject[] {
   const byName = new Map<string, KubeObject>();
   for (const set of sets) {
     const src = CRD_SETS[set];
     const dir = moduleDir(src.module, src.version);
-    for (const p of src.paths) {
-      const labels = kustomizeLabels(path.join(dir, p));
+    for (const [i, p] of src.paths.entries()) {
+      const provider = src.providers?.[i];
+      const labels = {
+        ...kustomizeLabels(path.join(dir, p)),
+        ...(opts.clusterctlLabels && provider
+          ? { "clusterctl.cluster.x-k8s.io": "", "cluster.x-k8s.io/provider": provider }
+          : {}),
+      };
       for (const file of yamlFiles(path.join(dir, p))) {
         for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
           const obj = doc.toJS() as KubeObject | null;

@@ -14,6 +14,11 @@
 // owns: DockerCluster, DockerMachine, KubeadmConfig, KubeadmControlPlane — never Cluster, Machine,
 // MachineSet or MachineDeployment status. What a control-plane node runs after kubeadm (the parent
 // link's bootstrap) is the `bootNode` hook (see ./node-boot.ts).
+// Like the providers it stands for, it honours pause: nothing of a Cluster with spec.paused or the
+// cluster.x-k8s.io/paused annotation (or of an object carrying that annotation) is touched. And it
+// rebuilds the statuses it owns when they are missing — after a pivot, where status is never
+// copied — from what exists (a Machine that already names its bootstrap data keeps it, as CABPK
+// does). One instance runs per management cluster (`parent`): a self-managed child runs its own.
 import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
 import type { KubeObject } from "../../core/k8s/object";
@@ -42,6 +47,7 @@ export interface NodeBoot {
 }
 
 export interface SimulatorOptions {
+  /** The management cluster whose Cluster API objects it plays the providers for. */
   parent: KubeClient;
   /** The child API server standing for a cluster (by Cluster name), once it "exists". */
   childOf: (cluster: string) => ControlPlane | undefined;
@@ -68,6 +74,7 @@ const ownerRef = (o: KubeObject, controller = true) => ({
   blockOwnerDeletion: true,
 });
 const suffix = () => randomBytes(3).toString("hex");
+const PAUSED = "cluster.x-k8s.io/paused";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 /** Start the loop; it reconciles every `intervalMs` until stopped. */
@@ -87,6 +94,19 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
       MANAGER,
     );
   const apply = (o: KubeObject) => k.apply(o, { fieldManager: MANAGER });
+  /** Paused Clusters ("namespace/name"), read once per pass. */
+  let pausedClusters = new Set<string>();
+  async function readPaused(): Promise<void> {
+    const clusters = (await k.list(CORE, "Cluster")) as Obj[];
+    pausedClusters = new Set(
+      clusters
+        .filter((c) => c.spec?.paused === true || PAUSED in (c.metadata.annotations ?? {}))
+        .map((c) => `${c.metadata.namespace}/${c.metadata.name}`),
+    );
+  }
+  /** True when the object or its Cluster is paused: hands off, as every provider must. */
+  const paused = (o: KubeObject, cluster = o.metadata.labels?.[CLUSTER_NAME]): boolean =>
+    PAUSED in (o.metadata.annotations ?? {}) || (!!cluster && pausedClusters.has(`${o.metadata.namespace}/${cluster}`));
 
   async function infraClusters(): Promise<void> {
     for (const dc of (await k.list(INFRA, "DockerCluster")) as Obj[]) {
@@ -94,6 +114,7 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
       const child = cluster ? opts.childOf(cluster) : undefined;
       if (!child || opts.stallInfrastructure || (dc.metadata as { deletionTimestamp?: string }).deletionTimestamp)
         continue;
+      if (paused(dc)) continue;
       if (!(dc.spec?.controlPlaneEndpoint as { host?: string } | undefined)?.host) {
         await apply({
           apiVersion: INFRA,
@@ -131,6 +152,10 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
   async function controlPlanes(): Promise<void> {
     for (const kcp of (await k.list(CONTROLPLANE, "KubeadmControlPlane")) as Obj[]) {
       const ns = kcp.metadata.namespace!;
+      const ownerName = (
+        (kcp.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []
+      ).find((r) => r.kind === "Cluster")?.name;
+      if (paused(kcp, ownerName ?? kcp.metadata.labels?.[CLUSTER_NAME])) continue;
       if ((kcp.metadata as { deletionTimestamp?: string }).deletionTimestamp) {
         await deleteControlPlane(kcp);
         continue;
@@ -238,7 +263,23 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
   async function bootstrapConfigs(): Promise<void> {
     for (const cfg of (await k.list(BOOTSTRAP, "KubeadmConfig")) as Obj[]) {
       if ((cfg.status as { dataSecretName?: string } | undefined)?.dataSecretName) continue;
+      if (paused(cfg)) continue;
       const ns = cfg.metadata.namespace!;
+      // Status lost (a pivot copies none): a Machine that already names its data keeps it (CABPK
+      // restores the status from the Machine instead of rendering again).
+      const owner = (
+        (cfg.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []
+      ).find((r) => r.kind === "Machine");
+      const machine = owner
+        ? ((await k.getOrUndefined({ apiVersion: CORE, kind: "Machine", name: owner.name, namespace: ns })) as
+            Obj | undefined)
+        : undefined;
+      const existing = (machine?.spec?.bootstrap as { dataSecretName?: string } | undefined)?.dataSecretName;
+      if (existing && (await k.getOrUndefined({ apiVersion: "v1", kind: "Secret", name: existing, namespace: ns }))) {
+        await status(cfg, { initialization: { dataSecretCreated: true }, dataSecretName: existing });
+        log.push(`KubeadmConfig ${cfg.metadata.name}: status rebuilt (data Secret ${existing} exists)`);
+        continue;
+      }
       const files: { path: string; permissions?: string; content: string }[] = [];
       for (const f of (cfg.spec?.files ?? []) as {
         path: string;
@@ -292,6 +333,7 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
   async function infraMachines(): Promise<void> {
     for (const dm of (await k.list(INFRA, "DockerMachine")) as Obj[]) {
       if (opts.stallInfrastructure || (dm.metadata as { deletionTimestamp?: string }).deletionTimestamp) continue;
+      if (paused(dm)) continue;
       const ns = dm.metadata.namespace!;
       const machineName =
         ((dm.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []).find(
@@ -308,18 +350,22 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
       const child = cluster ? opts.childOf(cluster) : undefined;
       if (!machine || !dataSecret || !child) continue;
       const providerID = `lattice-sim:///${cluster}/${machine.metadata.name}`;
-      if (dm.spec?.providerID !== providerID) {
+      if (dm.spec?.providerID !== providerID)
         await apply({
           apiVersion: INFRA,
           kind: "DockerMachine",
           metadata: { name: dm.metadata.name, namespace: ns },
           spec: { providerID },
         });
+      // Written when the machine is provisioned, and again whenever it is missing (after a pivot).
+      if (
+        dm.spec?.providerID !== providerID ||
+        !(dm.status?.initialization as { provisioned?: boolean } | undefined)?.provisioned
+      )
         await status(dm, {
           initialization: { provisioned: true },
           addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
         });
-      }
       await bootNode(child, machine, providerID, dataSecret);
     }
   }
@@ -388,7 +434,7 @@ export function startMachineSimulator(opts: SimulatorOptions): MachineSimulator 
 
   const loop = (async () => {
     while (!stopped) {
-      for (const step of [infraClusters, controlPlanes, bootstrapConfigs, infraMachines]) {
+      for (const step of [readPaused, infraClusters, controlPlanes, bootstrapConfigs, infraMachines]) {
         try {
           await step();
         } catch (e) {

@@ -23,6 +23,9 @@ export function testbedEnv(stateDir: string): Record<string, string> {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     PATH: [TOOLS_BIN, NODE_BIN_DIR, process.env.PATH ?? ""].join(":"),
+    // As bin/lattice does (cli/engine.ts): Node 26's experimental-feature warnings, printed by the
+    // program on every run, are not the engine's progress.
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--disable-warning=ExperimentalWarning"].filter(Boolean).join(" "),
   };
 }
 

@@ -17,6 +17,7 @@ export type Tool =
   | "etcd"
   | "kube-apiserver"
   | "kube-controller-manager"
+  | "kube-scheduler"
   | "kubectl"
   | "pulumi"
   | "pulumi-language-nodejs"

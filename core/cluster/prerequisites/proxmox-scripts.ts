@@ -38,7 +38,7 @@ export function shellQuote(s: string): string {
 }
 
 /** `export NAME='value'` lines (names are validated shell variables), sorted. */
-function exports(environment: Readonly<Record<string, string>>): string[] {
+function exportLines(environment: Readonly<Record<string, string>>): string[] {
   return Object.keys(environment)
     .sort()
     .map((k) => `export ${k}=${shellQuote(environment[k]!)}`);
@@ -61,7 +61,7 @@ export function templateCommands(r: TemplateRecipe, environment: Readonly<Record
     : [];
   const create = [
     "set -eu",
-    ...exports(environment),
+    ...exportLines(environment),
     `vmid=${r.vmid}`,
     `if qm config "$vmid" >/dev/null 2>&1; then`,
     `  config=$(qm config "$vmid")`,
@@ -90,7 +90,7 @@ export function templateCommands(r: TemplateRecipe, environment: Readonly<Record
   ];
   const remove = [
     "set -eu",
-    ...exports(environment),
+    ...exportLines(environment),
     `vmid=${r.vmid}`,
     `rm -f ${shellQuote(img + ".part")} ${shellQuote(img)}`,
     `if ! qm config "$vmid" >/dev/null 2>&1; then echo "VM $vmid is already gone"; exit 0; fi`,
@@ -123,7 +123,7 @@ export function snippetCommands(
   const manifest = `"$dir"/${shellQuote(`.lattice-${owner}.snippets`)}`;
   const create = [
     "set -eu",
-    ...exports(environment),
+    ...exportLines(environment),
     `storage=${shellQuote(storage)}`,
     `content=$(pvesh get "/storage/$storage" --output-format json | sed -n 's/.*"content" *: *"\\([^"]*\\)".*/\\1/p')`,
     `case ",$content," in`,
@@ -149,7 +149,7 @@ export function snippetCommands(
   ];
   const remove = [
     "set -eu",
-    ...exports(environment),
+    ...exportLines(environment),
     `storage=${shellQuote(storage)}`,
     `dir=$(dirname "$(pvesm path "$storage:snippets/.lattice")")`,
     `if [ -f ${manifest} ]; then`,

@@ -5,7 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { KubeError } from "../../../kube/client";
-import { startControlPlanes, type ControlPlane } from "../../harness/controlplane";
+import { startControlPlane, startControlPlanes, type ControlPlane } from "../../harness/controlplane";
 import { isListening } from "../../harness/processes";
 import { nodePath, ROOT } from "../../harness/tools";
 
@@ -120,6 +120,17 @@ test("stop() leaves no process, port or directory behind", async () => {
     expect(existsSync(dir)).toBe(false);
   }
   for (const port of ports) expect(await isListening(port)).toBe(false);
+});
+
+test("with workloads: the scheduler too, a simulated node; stop() leaves nothing behind either", async () => {
+  const cp = await startControlPlane({ name: "leak-workloads", workloads: { nodes: 1 } });
+  expect(processesMentioning(cp.dir).length).toBe(4); // etcd, apiserver, controller manager, scheduler
+  const nodes = await cp.client.list("v1", "Node");
+  expect(nodes.map((n) => n.metadata.name)).toEqual(["sim-node-0"]);
+  await cp.stop();
+  expect(processesMentioning(cp.dir)).toEqual([]);
+  expect(existsSync(cp.dir)).toBe(false);
+  expect(await isListening(cp.port)).toBe(false);
 });
 
 test("a killed test process leaves nothing behind: the watchdog reaps its control plane", async () => {

@@ -1,9 +1,12 @@
 // What the link refuses, each on its own: a `lattice cell` process against a real parent API server
 // (on loopback: these refusals do not depend on where the child runs), probed with real clients.
+// The bootstrap endpoint gives every refusal the same answer (403 "refused": nothing to probe
+// tokens with) and logs the cause; these tests read the cause from the cell's log.
 import * as grpc from "@grpc/grpc-js";
 import { mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as https from "node:https";
 import * as tls from "node:tls";
 import { startControlPlane, stopAll, type ControlPlane } from "../../harness/controlplane";
 import { BootstrapRefused, redeemBootstrapToken, type Redeemed } from "../../../agent/child/bootstrap";
@@ -11,10 +14,14 @@ import { CertificateAuthority } from "../../../agent/pki/ca";
 import { generateKeyPair, privateKeyPem } from "../../../agent/pki/crypto";
 import { CELL_SERVER_NAME } from "../../../agent/protocol/identity";
 import { linkPackage } from "../../../agent/protocol/load";
-import { FIPS_TLS, linkChannelCredentials, linkChannelOptions, type TlsMaterial } from "../../../agent/protocol/tls";
+import { FIPS_TLS, type TlsMaterial } from "../../../agent/protocol/tls";
+import { linkChannelCredentials, linkChannelOptions } from "../../../agent/protocol/channel";
 import { TokenStore } from "../../../agent/tokens/store";
 import { installLinkCrds, issueBootstrapToken, readLinkStatus, type BootstrapGrant } from "../../../agent/queue";
 import { bootstrapChild } from "./support/child";
+import { REFUSED } from "../../../agent/cell/bootstrap";
+import { createAgentCsr } from "../../../agent/pki/csr";
+import { eventually } from "../../../agent/testkit/wait";
 import { startCell, type CellReady, type LatticeProc } from "./support/procs";
 
 jest.setTimeout(90_000);
@@ -28,6 +35,15 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
 
   const redeem = (grant: BootstrapGrant, cluster = grant.cluster, token = grant.token): Promise<Redeemed> =>
     redeemBootstrapToken({ url: cell.ready.bootstrapUrl, caPem, token, cluster });
+  const refusalsOf = (cluster: string) =>
+    cell.lines().filter((l) => l.msg === "bootstrap refused" && l.cluster === cluster);
+  /** The answer to `attempt`, and the cause the cell logged for it (its next refusal of `cluster`). */
+  const refusedBecause = async (attempt: Promise<unknown>, cluster: string) => {
+    const before = refusalsOf(cluster).length;
+    const answer = await refusal(attempt);
+    await cell.waitFor(() => refusalsOf(cluster).length > before, `a logged refusal for ${cluster}`);
+    return { ...answer, cause: refusalsOf(cluster)[before]!.reason };
+  };
   const refusal = (p: Promise<unknown>) =>
     p.then(
       () => {
@@ -79,24 +95,72 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("a replayed token (409 token-used), logged without the token", async () => {
+  it("a replayed token (refused; logged as token-used, without the token)", async () => {
     const grant = await issueBootstrapToken(parent.client, "replay", { ttlSeconds: 600 });
     await redeem(grant);
     // The replay goes through the real CLI, as a second node would.
     const child = { kubeconfigPath: parent.kubeconfigPath } as ControlPlane;
     const second = await bootstrapChild(child, grant, dir, { name: "replay" });
     expect(second.code).toBe(3);
-    expect(second.lines.find((l) => l.msg === "bootstrap refused")).toMatchObject({
-      status: 409,
-      reason: "token-used",
-    });
-    const logged = cell.lines().find((l) => l.msg === "bootstrap refused" && l.cluster === "replay");
-    expect(logged).toMatchObject({ status: 409, reason: "token-used" });
+    expect(second.lines.find((l) => l.msg === "bootstrap refused")).toMatchObject({ status: 403, reason: "refused" });
+    await cell.waitFor(() => refusalsOf("replay").length > 0, "the refusal logged");
+    expect(refusalsOf("replay")[0]!.reason).toBe("token-used");
     expect(cell.raw().includes(grant.token)).toBe(false);
     expect(second.raw.includes(grant.token)).toBe(false);
   });
 
-  it("an expired token (401 token-expired)", async () => {
+  it("every refusal gets the same answer, whatever its cause", async () => {
+    const grant = await issueBootstrapToken(parent.client, "same", { ttlSeconds: 600 });
+    const url = new URL("/v1/bootstrap", cell.ready.bootstrapUrl);
+    const csr = await createAgentCsr("same", await generateKeyPair());
+    const post = (o: { path?: string; method?: string; type?: string; auth?: string; body?: string }) =>
+      new Promise<string>((resolve, reject) => {
+        const body = o.body ?? JSON.stringify({ cluster: "same", csr });
+        const req = https.request(
+          {
+            ...FIPS_TLS,
+            host: url.hostname,
+            port: url.port,
+            path: o.path ?? url.pathname,
+            method: o.method ?? "POST",
+            ca: caPem,
+            servername: CELL_SERVER_NAME,
+            headers: {
+              "content-type": o.type ?? "application/json",
+              authorization: o.auth ?? `Bearer ${grant.token}`,
+              "content-length": Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            let text = "";
+            res.on("data", (d: Buffer) => (text += d.toString()));
+            res.on("end", () => resolve(`${res.statusCode} ${text}`));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    const answers = {
+      "unknown token": await post({ auth: `Bearer lt1.${"B".repeat(43)}` }),
+      "malformed token": await post({ auth: "Bearer nope" }),
+      "no token": await post({ auth: "" }),
+      "another cluster's name": await post({ body: JSON.stringify({ cluster: "other", csr }) }),
+      "a CSR for another cluster": await post({
+        body: JSON.stringify({ cluster: "same", csr: await createAgentCsr("zzz", await generateKeyPair()) }),
+      }),
+      "not JSON": await post({ body: "{" }),
+      "wrong media type": await post({ type: "text/plain" }),
+      "wrong path": await post({ path: "/v1/other" }),
+      "wrong method": await post({ method: "PUT" }),
+    };
+    const distinct = new Set(Object.values(answers));
+    expect(distinct).toEqual(new Set([`403 ${JSON.stringify(REFUSED)}`]));
+    // None of them spent the token: it still redeems, once.
+    expect((await redeem(grant)).identity.cluster).toBe("same");
+    expect(await post({})).toBe(`403 ${JSON.stringify(REFUSED)}`);
+  });
+
+  it("an expired token (refused; logged as token-expired)", async () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     const old = await new TokenStore(parent.client, "lattice-system").issue("late", { ttlSeconds: 600 }, twoHoursAgo);
     const grant: BootstrapGrant = {
@@ -106,21 +170,55 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
       caBundle: caPem,
       serverName: CELL_SERVER_NAME,
     };
-    expect(await refusal(redeem(grant))).toEqual({ status: 401, code: "token-expired" });
+    expect(await refusedBecause(redeem(grant), "late")).toEqual({
+      status: 403,
+      code: "refused",
+      cause: "token-expired",
+    });
   });
 
-  it("a token for another cluster (403 token-wrong-cluster), which stays usable by its own cluster", async () => {
+  it("a token for another cluster (refused; logged as token-wrong-cluster), which stays usable by its own cluster", async () => {
     const grant = await issueBootstrapToken(parent.client, "mine", { ttlSeconds: 600 });
-    expect(await refusal(redeem(grant, "theirs"))).toEqual({ status: 403, code: "token-wrong-cluster" });
+    expect(await refusedBecause(redeem(grant, "theirs"), "theirs")).toEqual({
+      status: 403,
+      code: "refused",
+      cause: "token-wrong-cluster",
+    });
     const ok = await redeem(grant, "mine");
     expect(ok.identity.cluster).toBe("mine");
   });
 
-  it("an unknown or malformed token (401), without touching any record", async () => {
+  it("an unknown or malformed token (refused), without touching any record", async () => {
     const grant = await issueBootstrapToken(parent.client, "u", { ttlSeconds: 600 });
-    expect(await refusal(redeem(grant, "u", "lt1." + "A".repeat(43)))).toEqual({ status: 401, code: "token-unknown" });
-    expect(await refusal(redeem(grant, "u", "not-a-token"))).toEqual({ status: 401, code: "token-malformed" });
+    expect(await refusedBecause(redeem(grant, "u", "lt1." + "A".repeat(43)), "u")).toEqual({
+      status: 403,
+      code: "refused",
+      cause: "token-unknown",
+    });
+    expect(await refusedBecause(redeem(grant, "u", "not-a-token"), "u")).toEqual({
+      status: 403,
+      code: "refused",
+      cause: "token-malformed",
+    });
     expect((await redeem(grant)).identity.cluster).toBe("u");
+  });
+
+  it("a cluster without a ClusterLink (deleted: a deprovisioned cluster) cannot hold a stream", async () => {
+    const grant = await issueBootstrapToken(parent.client, "gone", { ttlSeconds: 600 });
+    const r = await redeem(grant);
+    const m: TlsMaterial = { ca: caPem, cert: r.identity.certificate, key: r.keyPem };
+    await parent.client.delete({
+      apiVersion: "agent.lattice.dev/v1alpha1",
+      kind: "ClusterLink",
+      namespace: "lattice-system",
+      name: "gone",
+    });
+    const st = await eventually(async () => {
+      const d = await dial(m, "gone");
+      return d.welcomed ? undefined : d;
+    }, "the stream refused once the cell saw the deletion");
+    expect(st).toMatchObject({ welcomed: false, code: grpc.status.PERMISSION_DENIED });
+    expect(st.details).toMatch(/no ClusterLink/);
   });
 
   it("a certificate for cluster A sending messages about cluster B (PERMISSION_DENIED, logged)", async () => {

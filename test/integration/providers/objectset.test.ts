@@ -336,6 +336,32 @@ describe("ownership", () => {
     await membership.delete("m", m);
   });
 
+  test("a membership whose record name someone else holds applies nothing, not even the baseline", async () => {
+    // Someone else's namespace (joined) holding someone else's ConfigMap under the record's name.
+    await cp.client.apply(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "half-made", labels: { team: "x" } } },
+      { fieldManager: "kubectl-create", force: false },
+    );
+    await cp.client.apply(
+      {
+        ...cm("lattice.service.api", {}, { theirs: "1" }, "half-made"),
+        metadata: { name: "lattice.service.api", namespace: "half-made" },
+      },
+      { fieldManager: "kubectl-create", force: false },
+    );
+    const err = await failureOf(membership.create(member("half-made")));
+    expect(err!.message).toMatch(
+      /^ConfigMap\/half-made\/lattice.service.api already exists and Lattice did not create it \(managed by kubectl-create\)/,
+    );
+    expect(err!.properties).toBeUndefined(); // no half-made membership to record
+    expect(await policiesIn("half-made")).toEqual([]);
+    expect((await nsOf("half-made"))!.metadata.labels).toEqual({
+      team: "x",
+      "kubernetes.io/metadata.name": "half-made",
+    });
+    expect((await cp.client.get(cmRef("lattice.service.api", "half-made"))).data).toEqual({ theirs: "1" });
+  });
+
   test("a namespace Lattice created that holds someone else's ConfigMap survives; the ConfigMap is intact", async () => {
     const m = (await membership.create(member("team-space"))).outs!;
     expect((await nsOf("team-space"))!.metadata.annotations?.[CREATED_ANNOTATION]).toBe("true");

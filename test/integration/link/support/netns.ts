@@ -7,25 +7,24 @@
 //   root ns:  cell on <hostIp>:port  ◄── veth ──  netns: agent ── 127.0.0.1:<api> ─┐
 //             kube-apiserver 127.0.0.1:<api> ◄── unix socket ◄── forwarder (netns) ◄┘
 //
-// Needs root (ip netns, veth). createChildNetwork falls back to loopback when that fails and says
-// why; tests put the mode in their names.
+// Needs root (network namespaces and veth pairs) and iproute2's `ip` (Makefile system-deps installs
+// it). There is no fallback: when a namespace cannot be made, createChildNetwork throws saying why
+// and what to do, so the test fails loudly instead of quietly testing something else.
 import { execFileSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import * as path from "node:path";
 import { nodePath } from "../../../harness/tools";
 import { startProcess, type Proc } from "../../../harness/processes";
 
-/** Where the child runs. */
+/** Where the child runs: its own network namespace. */
 export interface ChildNetwork {
-  readonly mode: "netns" | "loopback";
-  /** Why netns was not used (loopback mode). */
-  readonly fallbackReason?: string;
-  readonly name?: string;
+  readonly name: string;
   /** The parent side's address (the cell listens here). */
   readonly hostIp: string;
-  /** The child side's address (netns mode). */
-  readonly childIp?: string;
+  /** The child side's address. */
+  readonly childIp: string;
   /** A command line run inside the child's namespace. */
   wrap(cmd: string[]): string[];
   /** Make 127.0.0.1:<port> inside the namespace reach 127.0.0.1:<port> of the root namespace. */
@@ -33,7 +32,19 @@ export interface ChildNetwork {
   destroy(): Promise<void>;
 }
 
-const IP = "/usr/sbin/ip";
+/** iproute2's ip, where Debian installs it; an error that says how to get it otherwise. */
+function ipPath(): string {
+  for (const p of ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]) {
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  throw new Error("iproute2's `ip` is not installed: run `make system-deps` (as root), which installs it");
+}
+const IP = ipPath();
 const live = new Set<string>();
 let exitHook = false;
 
@@ -41,7 +52,14 @@ function ip(args: string[]): string {
   return execFileSync(IP, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** A namespace with a veth pair to the root namespace, or the loopback fallback. */
+/** Why a command failed: its stderr's first line. */
+function reason(e: unknown): string {
+  const err = e as { stderr?: string | Buffer; message?: string };
+  const text = String(err.stderr ?? "").trim() || String(err.message ?? e);
+  return text.split("\n")[0] ?? "failed";
+}
+
+/** A namespace with a veth pair to the root namespace; throws, saying why, when one cannot be made. */
 export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
   const id = randomBytes(3).toString("hex");
   const name = `lt-${id}`;
@@ -83,12 +101,15 @@ export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
       /* never made */
     }
     live.delete(name);
-    return loopback((e as Error).message.split("\n")[0] ?? "ip netns failed");
+    throw new Error(
+      `cannot put the child in its own network namespace (${IP} netns/link: ${reason(e)}). The link test ` +
+        `needs root with CAP_SYS_ADMIN and CAP_NET_ADMIN (network namespaces and veth pairs) and iproute2 ` +
+        `(make system-deps); run it where those are available, it has no loopback fallback`,
+    );
   }
   const procs: Proc[] = [];
   const servers: net.Server[] = [];
   return {
-    mode: "netns",
     name,
     hostIp,
     childIp,
@@ -134,17 +155,6 @@ export async function createChildNetwork(dir: string): Promise<ChildNetwork> {
   };
 }
 
-function loopback(reason: string): ChildNetwork {
-  return {
-    mode: "loopback",
-    fallbackReason: reason,
-    hostIp: "127.0.0.1",
-    wrap: (cmd) => cmd,
-    async forward() {},
-    async destroy() {},
-  };
-}
-
 /** TCP listeners inside the namespace, as "address:port". */
 export function listenersIn(name: string): string[] {
   return ip(["netns", "exec", name, "ss", "-ltnH"])
@@ -152,16 +162,4 @@ export function listenersIn(name: string): string[] {
     .split("\n")
     .filter(Boolean)
     .map((l) => l.trim().split(/\s+/)[3] ?? "");
-}
-
-/** Decide once per test file (the name must be known before the tests are defined). */
-export function netnsAvailable(): { ok: boolean; reason?: string } {
-  const probe = `lt-probe-${process.pid}`;
-  try {
-    ip(["netns", "add", probe]);
-    ip(["netns", "del", probe]);
-    return { ok: true };
-  } catch (e) {
-    return { ok: false, reason: (e as Error).message.split("\n")[0] };
-  }
 }

@@ -85,6 +85,8 @@ export interface CellReady {
   grpcAddress: string;
   bootstrapUrl: string;
   instance: string;
+  /** The longest a silent agent keeps its stream on this cell. */
+  silentAgentDroppedWithinMs: number;
 }
 
 /** Start a cell for `parent` listening on `host` (ports picked by the kernel) and wait until ready. */
@@ -105,8 +107,10 @@ export async function startCell(
       `${opts.host}:0`,
       "--advertise",
       opts.host,
-      "--heartbeat-interval",
-      "1s",
+      "--keepalive-interval",
+      "2s",
+      "--keepalive-timeout",
+      "2s",
       "--status-refresh",
       "2s",
       "--lease-renew",

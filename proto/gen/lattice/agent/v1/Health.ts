@@ -5,7 +5,7 @@
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * The child's health, sent after Hello, on change and periodically.
+ * The child's health, sent after Hello, when it changes, and at a slow refresh interval.
  */
 export interface Health {
   'nodesReady'?: (number);
@@ -23,7 +23,7 @@ export interface Health {
 }
 
 /**
- * The child's health, sent after Hello, on change and periodically.
+ * The child's health, sent after Hello, when it changes, and at a slow refresh interval.
  */
 export interface Health__Output {
   'nodesReady': (number);

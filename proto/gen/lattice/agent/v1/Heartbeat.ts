@@ -5,7 +5,10 @@
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * Liveness, sent every heartbeat interval; answered by HeartbeatAck with the same seq.
+ * An application-level liveness probe, answered by HeartbeatAck with the same seq. The link's
+ * liveness is HTTP/2 PING (both ends ping; answered by the HTTP/2 stack): an agent sends
+ * heartbeats only when the cell's Welcome asks for them (heartbeat_interval_ms > 0, cells before
+ * PING liveness) or when its operator configured an interval (to measure round trips).
  */
 export interface Heartbeat {
   'seq'?: (number | string | Long);
@@ -13,7 +16,10 @@ export interface Heartbeat {
 }
 
 /**
- * Liveness, sent every heartbeat interval; answered by HeartbeatAck with the same seq.
+ * An application-level liveness probe, answered by HeartbeatAck with the same seq. The link's
+ * liveness is HTTP/2 PING (both ends ping; answered by the HTTP/2 stack): an agent sends
+ * heartbeats only when the cell's Welcome asks for them (heartbeat_interval_ms > 0, cells before
+ * PING liveness) or when its operator configured an interval (to measure round trips).
  */
 export interface Heartbeat__Output {
   'seq': (number);

@@ -11,9 +11,8 @@ export interface HeartbeatAck {
    */
   'sentUnixMs'?: (number | string | Long);
   /**
-   * The interval the cell asks for from now on: a saturated cell lengthens it to shed load and
-   * shortens it again, never below Welcome.heartbeat_interval_ms. The agent heartbeats at
-   * max(its own interval, this). 0 (a cell before this field): keep the current interval.
+   * The interval the cell asks for from now on (cells that paced heartbeats). The agent heartbeats
+   * at max(its own interval, this). 0: keep the current interval (cells with PING liveness send 0).
    */
   'heartbeatIntervalMs'?: (number);
 }
@@ -25,9 +24,8 @@ export interface HeartbeatAck__Output {
    */
   'sentUnixMs': (number);
   /**
-   * The interval the cell asks for from now on: a saturated cell lengthens it to shed load and
-   * shortens it again, never below Welcome.heartbeat_interval_ms. The agent heartbeats at
-   * max(its own interval, this). 0 (a cell before this field): keep the current interval.
+   * The interval the cell asks for from now on (cells that paced heartbeats). The agent heartbeats
+   * at max(its own interval, this). 0: keep the current interval (cells with PING liveness send 0).
    */
   'heartbeatIntervalMs': (number);
 }

@@ -5,17 +5,31 @@
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * A renewed client certificate (PEM) for the key of the last RenewRequest.
+ * A renewed client certificate (PEM) for the key of the last RenewRequest — or, with `refused`
+ * set and no certificate, why not (renewals are limited to one per interval per cluster, and a
+ * revoked identity gets none).
  */
 export interface Renewed {
   'certificatePem'?: (string);
   'notAfterUnixMs'?: (number | string | Long);
+  'refused'?: (string);
+  /**
+   * With `refused`: not before this time (0: no time is known to help).
+   */
+  'retryAfterUnixMs'?: (number | string | Long);
 }
 
 /**
- * A renewed client certificate (PEM) for the key of the last RenewRequest.
+ * A renewed client certificate (PEM) for the key of the last RenewRequest — or, with `refused`
+ * set and no certificate, why not (renewals are limited to one per interval per cluster, and a
+ * revoked identity gets none).
  */
 export interface Renewed__Output {
   'certificatePem': (string);
   'notAfterUnixMs': (number);
+  'refused': (string);
+  /**
+   * With `refused`: not before this time (0: no time is known to help).
+   */
+  'retryAfterUnixMs': (number);
 }

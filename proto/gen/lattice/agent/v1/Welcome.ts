@@ -10,10 +10,16 @@ export interface Welcome {
   'protocolVersion'?: (number);
   'cellVersion'?: (string);
   /**
-   * The heartbeat interval the cell expects; it drops streams silent for three intervals.
+   * The heartbeat interval the cell expects; it drops streams silent for three intervals. 0: no
+   * application heartbeats; the cell judges liveness by HTTP/2 PING (agents send none unless
+   * configured to).
    */
   'heartbeatIntervalMs'?: (number);
   'sessionId'?: (string);
+  /**
+   * The cell replica holding this stream (its instance name; logs and benchmarks).
+   */
+  'cell'?: (string);
 }
 
 /**
@@ -23,8 +29,14 @@ export interface Welcome__Output {
   'protocolVersion': (number);
   'cellVersion': (string);
   /**
-   * The heartbeat interval the cell expects; it drops streams silent for three intervals.
+   * The heartbeat interval the cell expects; it drops streams silent for three intervals. 0: no
+   * application heartbeats; the cell judges liveness by HTTP/2 PING (agents send none unless
+   * configured to).
    */
   'heartbeatIntervalMs': (number);
   'sessionId': (string);
+  /**
+   * The cell replica holding this stream (its instance name; logs and benchmarks).
+   */
+  'cell': (string);
 }
