@@ -90,7 +90,12 @@ export class LatticeExternalService extends pulumi.ComponentResource implements 
       { parent: this, ...(args.agreementsAfter ? { dependsOn: args.agreementsAfter } : {}) },
     );
     this.declarations = deployed.set;
-    const out = externalServiceOutputs(doc, namespace, mesh.trustDomain, deployed.oneSidedOf(`${namespace}/${doc.metadata.name}`));
+    const out = externalServiceOutputs(
+      doc,
+      namespace,
+      mesh.trustDomain,
+      deployed.oneSidedOf(`${namespace}/${doc.metadata.name}`),
+    );
     this.ref = out.ref;
     this.endpoints = out.endpoints;
     this.policyDocuments = out.policyDocuments;

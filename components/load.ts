@@ -80,9 +80,18 @@ export function fromYaml(args: LatticeYamlArgs, opts?: pulumi.ComponentResourceO
       const namespace = doc.metadata.namespace ?? "default";
       // The previous model named each service's component after its ref, shortened in "default".
       const component = namespace === "default" ? doc.metadata.name : `${namespace}/${doc.metadata.name}`;
-      return [{ component, doc: doc as ServiceDocument, namespace, ...(args.provider ? { provider: args.provider } : {}) }];
+      const adopt = adoptsExisting(doc);
+      return [
+        {
+          component,
+          doc: doc as ServiceDocument,
+          namespace,
+          adopt,
+          ...(args.provider ? { provider: args.provider } : {}),
+        },
+      ];
     }),
-    { kubeconfig: args.kubeconfig, trustDomain: mesh.trustDomain, awaitWorkloads: mesh.awaitWorkloads },
+    { kubeconfig: args.kubeconfig, trustDomain: mesh.trustDomain, yaml: true, ...(opts ? { opts } : {}) },
   );
   const deployed = deploySet(
     setName(),

@@ -94,8 +94,17 @@ export class LatticeService extends pulumi.ComponentResource implements ServiceO
     const mesh = resolveMesh(args);
     // A stack deployed by the previous resource model keeps its workload objects (see ./legacy.ts).
     const legacy = registerLegacy(
-      [{ component: name, doc, namespace, parent: this, ...(args.provider ? { provider: args.provider } : {}) }],
-      { kubeconfig: args.kubeconfig, trustDomain: mesh.trustDomain, awaitWorkloads: mesh.awaitWorkloads },
+      [
+        {
+          component: name,
+          doc,
+          namespace,
+          adopt: args.adopt ?? false,
+          parent: this,
+          ...(args.provider ? { provider: args.provider } : {}),
+        },
+      ],
+      { kubeconfig: args.kubeconfig, trustDomain: mesh.trustDomain, yaml: false },
     );
     const deployed = deploySet(
       `${name}-set`,
@@ -110,7 +119,12 @@ export class LatticeService extends pulumi.ComponentResource implements ServiceO
       { parent: this, dependsOn: dependsOnBoth(args.agreementsAfter, legacy) },
     );
     this.declarations = deployed.set;
-    const out = serviceOutputs(doc, namespace, mesh.trustDomain, deployed.oneSidedOf(`${namespace}/${doc.metadata.name}`));
+    const out = serviceOutputs(
+      doc,
+      namespace,
+      mesh.trustDomain,
+      deployed.oneSidedOf(`${namespace}/${doc.metadata.name}`),
+    );
     this.ref = out.ref;
     this.serviceAccount = out.serviceAccount;
     this.principal = out.principal;

@@ -13,12 +13,7 @@
 //           member record is left in the namespace (across stacks)
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  oneSidedAgreementsOf,
-  readDeclarationRecords,
-  RECORD_LABEL,
-  type OneSided,
-} from "../../core/agreements";
+import { oneSidedAgreementsOf, readDeclarationRecords, RECORD_LABEL, type OneSided } from "../../core/agreements";
 import { formatSpecError, validateDocument } from "../../core/spec";
 import type { KubeClient } from "../../kube/client";
 import { removeObject, say } from "../objectset/apply";
@@ -39,7 +34,7 @@ import {
   type CompiledMember,
   type Target,
 } from "./reconcile";
-import { waitForRollouts } from "./rollout";
+import { DEFAULT_ROLLOUT_TIMEOUT_SECONDS, waitForRollouts } from "./rollout";
 
 /** The inputs of a set. */
 export interface ServiceSetInputs {
@@ -69,6 +64,8 @@ export interface ServiceSetState {
   unreadableRecords: string[];
   /** Refresh only: what differs from the documents, one line per object and field. */
   drift?: string[];
+  /** Members whose Deployment had not rolled out when the last wait ended: the next `up` waits again. */
+  unready?: string[];
 }
 
 type Failure = { property: string; reason: string };
@@ -118,7 +115,10 @@ function allTargets(set: { members: CompiledMember[]; baselines: Map<string, Tar
 }
 
 /** Keys the state holds that the new set no longer has (by owner). */
-function leaving(applied: ServiceSetState["applied"], set: { members: CompiledMember[]; baselines: Map<string, Target[]> }) {
+function leaving(
+  applied: ServiceSetState["applied"],
+  set: { members: CompiledMember[]; baselines: Map<string, Target[]> },
+) {
   const keep = new Map<string, Set<string>>();
   for (const m of set.members) keep.set(m.ref, new Set(m.targets.map((t) => t.key)));
   for (const [ns, targets] of set.baselines) keep.set(`${ns} (baseline)`, new Set(targets.map((t) => t.key)));
@@ -153,7 +153,11 @@ async function checkAgreements(
   return { oneSided, unreadableRecords: unreadable };
 }
 
-export async function diff(_id: string, olds: ServiceSetState, news: ServiceSetInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(
+  _id: string,
+  olds: ServiceSetState,
+  news: ServiceSetInputs,
+): Promise<pulumi.dynamic.DiffResult> {
   if (canonical(olds.kubeconfig) !== canonical(news.kubeconfig) || olds.trustDomain !== news.trustDomain)
     return { changes: true };
   const c = clientFor(news.kubeconfig);
@@ -162,6 +166,13 @@ export async function diff(_id: string, olds: ServiceSetState, news: ServiceSetI
   // ("change: …") from a change made in the cluster ("drift: …").
   const before = previousObjects(olds);
   let changes = 0;
+  // Documents changed with the cluster already as they say (an earlier run applied them and then
+  // failed): still an update, so the state records them.
+  if (canonical(documentsOf(news.members)) !== canonical(unpackDocuments(olds.documents ?? ""))) changes++;
+  for (const ref of olds.unready ?? []) {
+    say(`change: ${ref} had not rolled out when the last wait ended`);
+    changes++;
+  }
   for (const t of allTargets(set)) {
     const was = before.get(t.key);
     const kind = was !== undefined && was === canonical(t.desired) && t.live ? "drift" : "change";
@@ -179,8 +190,17 @@ export async function diff(_id: string, olds: ServiceSetState, news: ServiceSetI
   return { changes: canonical(now.oneSided) !== canonical(olds.oneSided ?? {}) };
 }
 
+/** The members' documents by ref (what the state keeps, packed). */
+function documentsOf(members: ServiceSetInputs["members"]): Record<string, MemberInputs["doc"]> {
+  return Object.fromEntries(Object.entries(members).map(([r, m]) => [r, m.doc]));
+}
+
 /** Apply a set (create and update): the new state, or a partial-apply error naming every failure. */
-async function apply(id: string, inputs: ServiceSetInputs, olds: ServiceSetState | undefined): Promise<ServiceSetState> {
+async function apply(
+  id: string,
+  inputs: ServiceSetInputs,
+  olds: ServiceSetState | undefined,
+): Promise<ServiceSetState> {
   const c = clientFor(inputs.kubeconfig);
   const set = await observe(c, inputs);
   const result = await applySet(c, set.members, set.baselines);
@@ -203,7 +223,7 @@ async function apply(id: string, inputs: ServiceSetInputs, olds: ServiceSetState
     kubeconfig: inputs.kubeconfig,
     trustDomain: inputs.trustDomain,
     applied,
-    documents: packDocuments(Object.fromEntries(Object.entries(inputs.members).map(([r, m]) => [r, m.doc]))),
+    documents: packDocuments(documentsOf(inputs.members)),
   };
   const agreements = await checkAgreements(c, Object.keys(inputs.members));
   const state: ServiceSetState = { ...baseState, ...agreements };
@@ -214,11 +234,30 @@ async function apply(id: string, inputs: ServiceSetInputs, olds: ServiceSetState
     ]);
   }
   if (inputs.awaitWorkloads) {
-    const deployments = set.members
-      .flatMap((m) => m.targets)
-      .filter((t) => t.desired.kind === "Deployment" && result.applied.has(t.key))
-      .map((t) => t.desired);
-    await waitForRollouts(c, deployments, { id, state });
+    // The Deployments applied in this run, and those the last wait left unfinished.
+    const again = new Set(olds?.unready ?? []);
+    const waits = set.members.flatMap((m) => {
+      const doc = inputs.members[m.ref]!.doc;
+      const deployment = m.targets.find((t) => t.desired.kind === "Deployment");
+      if (doc.kind !== "LatticeService" || !deployment) return [];
+      if (!result.applied.has(deployment.key) && !again.has(m.ref)) return [];
+      const timeoutSeconds = doc.spec.rollout?.timeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS;
+      return [
+        {
+          namespace: m.namespace,
+          name: deployment.desired.metadata.name,
+          timeoutSeconds,
+          subject: `LatticeService ${m.ref}`,
+        },
+      ];
+    });
+    const failed = await waitForRollouts(c, waits);
+    if (failed.length)
+      throw new PartialApplyError<ServiceSetState>(
+        id,
+        { ...state, unready: failed.map((f) => f.ref) },
+        failed.map((f) => f.message),
+      );
   }
   return state;
 }
@@ -231,7 +270,10 @@ function removalRank(owner: string, key: string): number {
 }
 
 /** Remove objects the state holds, UID-checked; baselines only where no member record is left. */
-async function removeAll(c: KubeClient, items: { owner: string; key: string; uid: string | undefined }[]): Promise<void> {
+async function removeAll(
+  c: KubeClient,
+  items: { owner: string; key: string; uid: string | undefined }[],
+): Promise<void> {
   const ordered = [...items].sort(
     (a, b) => removalRank(a.owner, a.key) - removalRank(b.owner, b.key) || (a.key < b.key ? -1 : 1),
   );

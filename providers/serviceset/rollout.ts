@@ -1,64 +1,43 @@
-// Waiting for the Deployments a set applied to roll out (awaitWorkloads), with a deadline and a
-// progress line whenever a count changes ("mesh/api 1/2 ready"). A Deployment has rolled out when
-// its controller has seen the applied generation and every replica is updated and available.
-// A deadline passed fails the operation as a partial apply: the objects are there, the state says
-// so, and the message names each Deployment still waiting and what it reports.
-import type { KubeObject } from "../../core/k8s/object";
-import { refOf } from "../../core/k8s/object";
+// Waiting for the Deployments a set applied to roll out (awaitWorkloads), with Lattice's one waiter
+// (kube/rollout.ts, reading core/rollout): one line on stderr per change ("rollout shop/api 1/2
+// ready"), each Deployment up to its service's spec.rollout.timeoutSeconds, failures named as the
+// waiter names them (the service, the pod's reason, a fix). Every Deployment is waited for side by
+// side, so a set's deadline is its slowest service's, not their sum.
 import type { KubeClient } from "../../kube/client";
-import { say } from "../objectset/apply";
-import { PartialApplyError } from "../objectset/impl";
+import { awaitRollout, RolloutError } from "../../kube/rollout";
 
-/** How long `up` waits for a rollout (as a Deployment's own default progress deadline). */
+/** How long `up` waits for a rollout when the spec does not say (as Deployments' own progress deadline). */
 export const DEFAULT_ROLLOUT_TIMEOUT_SECONDS = 600;
 
-interface DeploymentStatus {
-  observedGeneration?: number;
-  replicas?: number;
-  updatedReplicas?: number;
-  availableReplicas?: number;
-  unavailableReplicas?: number;
-  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+/** One Deployment to wait for. */
+export interface RolloutWait {
+  namespace: string;
+  name: string;
+  timeoutSeconds: number;
+  /** Who waits, for messages: "LatticeService shop/api". */
+  subject: string;
 }
 
-/** Whether a live Deployment has rolled out, and a short line of where it is. */
-export function rolloutOf(live: KubeObject | undefined): { done: boolean; line: string } {
-  if (!live) return { done: false, line: "not found" };
-  const want = (live.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-  const s = (live.status ?? {}) as DeploymentStatus;
-  const generation = (live.metadata as { generation?: number }).generation ?? 0;
-  const seen = (s.observedGeneration ?? 0) >= generation;
-  const ready = Math.min(s.updatedReplicas ?? 0, s.availableReplicas ?? 0);
-  const stuck = s.conditions?.find((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");
-  const done = seen && ready >= want && (s.updatedReplicas ?? 0) >= want && !s.unavailableReplicas;
-  return { done, line: `${ready}/${want} ready${stuck ? ` (${stuck.message ?? stuck.reason})` : ""}` };
+/** A rollout that did not finish: the member ("namespace/name") and the waiter's message. */
+export interface RolloutFailure {
+  ref: string;
+  message: string;
 }
 
-/** Wait until every Deployment has rolled out, or throw a partial apply with `partial` as the state. */
-export async function waitForRollouts<S>(
-  c: KubeClient,
-  deployments: readonly KubeObject[],
-  partial: { id: string; state: S },
-  timeoutSeconds = DEFAULT_ROLLOUT_TIMEOUT_SECONDS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  const last = new Map<string, string>();
-  let waiting = [...deployments];
-  while (waiting.length) {
-    const seen = await Promise.all(waiting.map(async (d) => ({ d, r: rolloutOf(await c.getOrUndefined(refOf(d))) })));
-    for (const { d, r } of seen) {
-      const name = `${d.metadata.namespace}/${d.metadata.name}`;
-      if (last.get(name) !== r.line) say(`rollout: ${name} ${r.line}`);
-      last.set(name, r.line);
-    }
-    waiting = seen.filter((x) => !x.r.done).map((x) => x.d);
-    if (!waiting.length) return;
-    if (Date.now() > deadline)
-      throw new PartialApplyError<S>(partial.id, partial.state, [
-        `not rolled out after ${timeoutSeconds} s: ${waiting
-          .map((d) => `${d.metadata.namespace}/${d.metadata.name} ${last.get(`${d.metadata.namespace}/${d.metadata.name}`)}`)
-          .join("; ")}`,
-      ]);
-    await new Promise((res) => setTimeout(res, 1000));
-  }
+/** Wait for every rollout; the failures (none when all rolled out). */
+export async function waitForRollouts(c: KubeClient, waits: readonly RolloutWait[]): Promise<RolloutFailure[]> {
+  // Each look is a GET and two LISTs: poll less often when many Deployments are waited for at once.
+  const intervalMs = Math.max(1000, waits.length * 20);
+  const results = await Promise.all(
+    waits.map(async (w): Promise<RolloutFailure | undefined> => {
+      try {
+        await awaitRollout(c, { ...w, intervalMs, onProgress: (p) => console.error(`rollout ${p.line}`) });
+        return undefined;
+      } catch (e) {
+        const message = e instanceof RolloutError ? e.message : `${w.subject}: ${(e as Error).message}`;
+        return { ref: `${w.namespace}/${w.name}`, message };
+      }
+    }),
+  );
+  return results.filter((r): r is RolloutFailure => r !== undefined);
 }
