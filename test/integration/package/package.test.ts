@@ -116,7 +116,7 @@ test("the tarball holds what `files` names and nothing else: no tests, fixtures,
     files.filter((f) => /(\.test\.|__golden__|__corpus__|__support__|testkit|\/testing\/|\.map$)/.test(f)),
   ).toEqual([]);
   // What the dynamic-provider process loads by path at run time is there (see providers/shell.ts).
-  for (const p of ["barrier", "cluster", "membership", "objectset", "policy"])
+  for (const p of ["barrier", "cluster", "membership", "objectset", "policy", "rollout", "serviceset"])
     expect(files).toEqual(expect.arrayContaining([`dist/providers/${p}/index.js`, `dist/providers/${p}/impl.js`]));
   expect(files).toEqual(
     expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/providers/loader.js", "LICENSE"]),
