@@ -355,13 +355,19 @@ export class Mover {
       this.o.target.inventory(entries, j.spec.pivotId),
       this.o.source.read(entries.filter((e) => e.deleteFromSource)),
     ]);
+    // Verified proved each copy was this pivot's; since activation the target's controllers own the
+    // copies and rewrite their metadata: CAPI's MachineDeployment controller copies its annotations
+    // (our mark among them) onto its MachineSets, so a MachineSet carries its owner's source UID.
+    // A mark that is gone or names another object of this plan still counts; one from outside does not.
+    const planned = new Set(entries.map((e) => e.sourceUid));
     const problems = [
-      ...entries
-        .filter((e) => {
-          const t = inv.byKey.get(keyOf(e));
-          return !t || t.sourceUid !== e.sourceUid;
-        })
-        .map((e) => `${describe(e)} is not in the target`),
+      ...entries.flatMap((e) => {
+        const t = inv.byKey.get(keyOf(e));
+        if (!t) return [`${describe(e)} is not in the target`];
+        if (t.sourceUid !== undefined && !planned.has(t.sourceUid))
+          return [`${describe(e)} in the target is a copy of another object (source UID ${t.sourceUid})`];
+        return [];
+      }),
       ...entries
         .filter((e) => (left.get(keyOf(e))?.metadata as { uid?: string } | undefined)?.uid === e.sourceUid)
         .map((e) => `${describe(e)} is still in the source`),

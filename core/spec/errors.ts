@@ -44,10 +44,20 @@ export function formatPath(path: readonly PropertyKey[]): string {
       const s = String(seg);
       // Keys that would be ambiguous after a dot (empty, dots, spaces, brackets…) are quoted.
       if (/^[A-Za-z0-9_-]+$/.test(s)) out += out ? `.${s}` : s;
-      else out += `[${JSON.stringify(s)}]`;
+      else out += `[${quote(s)}]`;
     }
   }
   return out;
+}
+
+/**
+ * A string quoted for a one-line message: JSON's escapes, plus U+2028 and U+2029, which JSON leaves
+ * as they are but terminals and log readers take as line breaks.
+ */
+export function quote(s: string): string {
+  return JSON.stringify(s)
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** A value as it appears in an error message: strings quoted and truncated, maps and lists named. */
@@ -56,7 +66,7 @@ export function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (typeof v === "string") {
     const s = v.length > 60 ? `${v.slice(0, 57)}...` : v;
-    return JSON.stringify(s);
+    return quote(s);
   }
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
   if (Array.isArray(v)) return "a list";
