@@ -1,34 +1,43 @@
-// What an engine operation did to Lattice's policy documents, read from its engine events: which
-// documents each dynamic resource changes (Node dynamic providers cannot return a detailed diff, so
-// the names come from the keyed `objects` inputs the engine reports), and the one-sided agreement
-// warnings the components emitted.
+// What an engine operation did to Lattice's documents, read from its engine events: which documents
+// of which service change (a ServiceSet's inputs hold, per member, a digest of each object it
+// compiles to, so the names come from comparing the old and new digests in the engine's events;
+// Node dynamic providers cannot return a detailed diff), and the one-sided agreement warnings the
+// components emitted.
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { changedKeys } from "../providers/objectset/drift";
 
-/** The inputs of Lattice's dynamic resources that hold documents keyed by "Kind/namespace/name". */
-const DOCUMENT_INPUTS = ["objects", "baseline", "record"] as const;
+/** The type of the resource that holds a set of services (providers/serviceset). */
+const SERVICE_SET = "pulumi-nodejs:dynamic/lattice:ServiceSet";
 
-function documentsIn(inputs: unknown, input: (typeof DOCUMENT_INPUTS)[number]): Record<string, unknown> {
-  const v = (inputs as Record<string, unknown> | undefined)?.[input];
-  return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
+type Digests = Record<string, Record<string, string>>;
+
+/** Per member ("namespace/name") or namespace baseline ("namespace (baseline)"), its object digests. */
+function digestsIn(inputs: unknown): Digests {
+  const i = (inputs ?? {}) as { members?: Record<string, { objects?: Record<string, string> }>; baselines?: Digests };
+  const out: Digests = {};
+  for (const [ref, m] of Object.entries(i.members ?? {})) out[ref] = m?.objects ?? {};
+  for (const [ns, d] of Object.entries(i.baselines ?? {})) out[`${ns} (baseline)`] = d ?? {};
+  return out;
 }
 
-/** resource name → the "Kind/namespace/name" documents that change, for steps that change any. */
+/** service "namespace/name" (or "namespace (baseline)") → the "Kind/namespace/name" documents that change. */
 export function changedDocuments(events: readonly EngineEvent[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out: Record<string, Set<string>> = {};
   for (const e of events) {
     const m = e.resourcePreEvent?.metadata;
-    if (!m || !/^pulumi-nodejs:dynamic\/lattice:/.test(m.type) || m.op === "same") continue;
-    const keys = [
-      ...new Set(
-        DOCUMENT_INPUTS.flatMap((input) =>
-          changedKeys(documentsIn(m.old?.inputs, input), documentsIn(m.new?.inputs, input)),
-        ),
-      ),
-    ].sort();
-    if (keys.length) out[m.urn.split("::").pop()!] = keys;
+    if (!m || m.type !== SERVICE_SET || m.op === "same" || m.op === "read" || m.op === "refresh") continue;
+    const olds = digestsIn(m.old?.inputs);
+    const news = digestsIn(m.new?.inputs);
+    for (const owner of new Set([...Object.keys(olds), ...Object.keys(news)])) {
+      const keys = changedKeys(olds[owner] ?? {}, news[owner] ?? {});
+      if (keys.length) for (const k of keys) (out[owner] ??= new Set()).add(k);
+    }
   }
-  return out;
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((owner) => [owner, [...out[owner]!].sort()]),
+  );
 }
 
 /** The one-sided agreement warnings among the events (deduplicated, in order). */

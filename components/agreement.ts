@@ -1,14 +1,11 @@
-// What a service and an external service share: their args validated as the YAML kind (one
-// validator for YAML, args and providers), and their half of every agreement — the membership of
-// their namespace (shared baseline + declaration record) and then their policy documents, checked
-// against every declaration in the cluster. One-sided agreements become warnings on the component.
+// What services and external services share: their args validated as the YAML kind (one validator
+// for YAML, args and providers), and their deployment as members of a ServiceSet (one resource for
+// a set of services: docs/decisions/resource-model.md), whose one-sided agreements become warnings.
 import * as pulumi from "@pulumi/pulumi";
-import { compileDeclarationRecord, type OneSided } from "../core/agreements";
-import { compileNamespaceBaseline, resolveOptions } from "../core/compile";
-import type { KubeObject, ObjectRef } from "../core/k8s/object";
-import { validateDocument, type DocumentOf, type LatticeExternalService, type LatticeService } from "../core/spec";
-import { LatticeMembership } from "../providers/membership";
-import { LatticePolicy, withFirst } from "../providers/policy";
+import type { OneSided } from "../core/agreements";
+import { validateDocument, type DocumentOf } from "../core/spec";
+import { ServiceSet } from "../providers/serviceset";
+import { refOfDocument, setInputsOf, type MemberSource } from "../providers/serviceset/plan";
 import { LatticeSpecError } from "./errors";
 
 /** Validate component args as a document of `kind`; throws LatticeSpecError with every problem. */
@@ -28,26 +25,6 @@ export function documentOf<K extends "LatticeService" | "LatticeExternalService"
   return v.value;
 }
 
-/** The field manager of one member's objects: unique per service. */
-export function fieldManagerOf(kind: "policy" | "declarations", namespace: string, name: string): string {
-  return `lattice.${kind}.${namespace}.${name}`;
-}
-
-/** Everything needed to deploy one member's half. */
-export interface HalfArgs {
-  kubeconfig: pulumi.Input<string>;
-  namespace: string;
-  trustDomain: string;
-  doc: LatticeService | LatticeExternalService;
-  policies: KubeObject[];
-  /** Other members' memberships to wait for before the policies (see LatticeServiceArgs.agreementsAfter). */
-  after?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
-  /** Take over existing objects Lattice did not create (see AdoptOption). */
-  adopt?: boolean;
-  /** The member's workload objects, whose names the membership checks before they are applied. */
-  workloads?: ObjectRef[];
-}
-
 /** The ownership opt-in every component that writes objects takes. */
 export interface AdoptOption {
   /**
@@ -59,52 +36,44 @@ export interface AdoptOption {
   adopt?: boolean;
 }
 
-/** A member's deployed half: its membership and policies, and what the policy check found. */
-export interface Half {
-  membership: LatticeMembership;
-  policy: LatticePolicy;
-  policyDocuments: pulumi.Output<string[]>;
-  oneSided: pulumi.Output<OneSided[]>;
+/** What a set of members is deployed with. */
+export interface SetArgs {
+  kubeconfig: pulumi.Input<string>;
+  trustDomain: string;
+  awaitWorkloads: boolean;
+  members: readonly MemberSource[];
+  /** The namespace of documents that name none. */
+  defaultNamespace: string;
+  /** Where one-sided agreements are reported (a component, or the set itself). */
+  warnOn?: pulumi.Resource;
 }
 
-/** Deploy membership, then policies (waiting for `after`), as children of `parent`. */
-export function deployHalf(parent: pulumi.ComponentResource, name: string, a: HalfArgs): Half {
-  const ref = `${a.namespace}/${a.doc.metadata.name}`;
-  const membership = new LatticeMembership(
-    `${name}-declarations`,
-    {
-      kubeconfig: a.kubeconfig,
-      namespace: a.namespace,
-      baseline: compileNamespaceBaseline(
-        a.namespace,
-        resolveOptions({ trustDomain: a.trustDomain, defaultNamespace: a.namespace }),
-      ),
-      record: compileDeclarationRecord(a.doc, a.namespace),
-      recordManager: fieldManagerOf("declarations", a.namespace, a.doc.metadata.name),
-      adopt: a.adopt ?? false,
-      workloads: a.workloads ?? [],
-    },
-    { parent },
-  );
-  const policy = new LatticePolicy(
-    `${name}-policy`,
-    {
-      kubeconfig: a.kubeconfig,
-      self: ref,
-      fieldManager: fieldManagerOf("policy", a.namespace, a.doc.metadata.name),
-      objects: a.policies,
-      waitFor: withFirst(membership, a.after),
-      adopt: a.adopt ?? false,
-    },
-    { parent },
-  );
-  return {
-    membership,
-    policy,
-    policyDocuments: policy.objects.apply((o) => Object.keys(o).sort()),
-    oneSided: policy.oneSided.apply((list) => {
-      for (const o of list ?? []) void pulumi.log.warn(`one-sided agreement: ${o.message}`, parent);
-      return list ?? [];
-    }),
-  };
+/** A deployed set, and each member's one-sided agreements as found in the cluster. */
+export interface DeployedSet {
+  set: ServiceSet;
+  oneSidedOf(ref: string): pulumi.Output<OneSided[]>;
 }
+
+/** One ServiceSet for `a.members`; its one-sided agreements are logged as warnings once resolved. */
+export function deploySet(name: string, a: SetArgs, opts: pulumi.CustomResourceOptions): DeployedSet {
+  const inputs = setInputsOf(a.members, { trustDomain: a.trustDomain }, a.defaultNamespace);
+  const set = new ServiceSet(
+    name,
+    {
+      kubeconfig: a.kubeconfig,
+      trustDomain: a.trustDomain,
+      awaitWorkloads: a.awaitWorkloads,
+      members: inputs.members,
+      baselines: inputs.baselines,
+    },
+    opts,
+  );
+  const all = set.oneSided.apply((found) => {
+    for (const ref of Object.keys(inputs.members))
+      for (const o of found?.[ref] ?? []) void pulumi.log.warn(`one-sided agreement: ${o.message}`, a.warnOn ?? set);
+    return found ?? {};
+  });
+  return { set, oneSidedOf: (ref) => all.apply((found) => found[ref] ?? []) };
+}
+
+export { refOfDocument };

@@ -1,20 +1,21 @@
-// From YAML to components: read files and directories of Lattice documents, validate ALL of them
+// From YAML to one ServiceSet: read files and directories of Lattice documents, validate ALL of them
 // (every problem reported at once, naming file, document and field) and check what spans documents,
-// before a single resource is registered; then create one component per document. Each service's
-// policies wait for every declaration record of the set (through one LatticeBarrier, so the state
-// records one dependency per policy rather than one per record), so the agreement check of the
-// first run already sees both sides of agreements made within the set.
+// before a single resource is registered; then deploy every service and external service of the set
+// as ONE ServiceSet resource (providers/serviceset; docs/decisions/resource-model.md): its provider
+// applies every declaration record before any agreement is checked, so the first run already sees
+// both sides of agreements made within the set, and the state holds a few bytes per service.
 import * as path from "node:path";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readYamlSources } from "../cli/files";
 import { compileAll } from "../core/compile";
 import { buildGraph, type Graph } from "../core/graph";
-import { adoptsExisting, loadDocuments, type SpecError } from "../core/spec";
+import { adoptsExisting, loadDocuments, type LatticeService as ServiceDocument, type SpecError } from "../core/spec";
+import type { ServiceSet } from "../providers/serviceset";
+import { deploySet } from "./agreement";
 import { LatticeSpecError } from "./errors";
-import { LatticeBarrier } from "../providers/barrier";
-import { LatticeExternalService } from "./external-service";
-import { LatticeService } from "./service";
+import { externalServiceOutputs, type ExternalServiceOutputs } from "./external-service";
+import { registerLegacy } from "./legacy";
+import { dependsOnBoth, serviceOutputs, type ServiceOutputs } from "./service";
 import { resolveMesh, type ClusterTarget, type MeshSettings } from "./target";
 
 /** Arguments of fromYaml. */
@@ -25,20 +26,29 @@ export interface LatticeYamlArgs extends ClusterTarget, MeshSettings {
   baseDir?: string;
 }
 
-/** The components created from the YAML, by "namespace/name", and the agreement graph of the set. */
+/** The services of the YAML, by "namespace/name", the set that deploys them, and the agreement graph. */
 export interface LatticeYaml {
-  services: Record<string, LatticeService>;
-  externalServices: Record<string, LatticeExternalService>;
+  services: Record<string, ServiceOutputs>;
+  externalServices: Record<string, ExternalServiceOutputs>;
   graph: Graph;
+  /** The resource holding every object of the set (undefined for YAML without services). */
+  set: ServiceSet | undefined;
 }
 
-/** The barrier of the first set a program loads is "lattice-declarations", later ones are numbered. */
+/** The set of the first YAML a program loads is "lattice-mesh", later ones are numbered. */
 let sets = 0;
-function barrierName(): string {
-  return ++sets === 1 ? "lattice-declarations" : `lattice-declarations-${sets}`;
+function setName(): string {
+  return ++sets === 1 ? "lattice-mesh" : `lattice-mesh-${sets}`;
 }
 
-/** Read, validate and check Lattice YAML, then create a component per document. */
+/** The options of fromYaml that apply to the set resource. */
+function setOptions(opts: pulumi.ComponentResourceOptions | undefined): pulumi.CustomResourceOptions {
+  if (!opts) return {};
+  const { providers: _providers, provider: _provider, ...rest } = opts;
+  return rest;
+}
+
+/** Read, validate and check Lattice YAML, then deploy its services as one ServiceSet. */
 export function fromYaml(args: LatticeYamlArgs, opts?: pulumi.ComponentResourceOptions): LatticeYaml {
   const baseDir = args.baseDir ?? process.cwd();
   let sources;
@@ -56,31 +66,53 @@ export function fromYaml(args: LatticeYamlArgs, opts?: pulumi.ComponentResourceO
   const mesh = resolveMesh(args);
   const checked = compileAll(loaded.docs, { trustDomain: mesh.trustDomain, defaultNamespace: "default" });
   if (!checked.ok) throw new LatticeSpecError(checked.errors as SpecError[], where);
+  const graph = buildGraph(loaded.docs, { defaultNamespace: "default" });
 
-  // One provider for every workload of the set (each provider is its own plugin instance).
-  const provider = args.provider ?? new k8s.Provider("lattice", { kubeconfig: pulumi.secret(args.kubeconfig) }, opts);
-  const target = { kubeconfig: args.kubeconfig, provider };
-  let release!: (r: pulumi.Resource[]) => void;
-  const allRecords = new Promise<pulumi.Resource[]>((resolve) => (release = resolve));
-  const common = { ...target, ...mesh, agreementsAfter: allRecords };
+  const members = loaded.docs.flatMap(({ doc }) =>
+    doc.kind === "LatticeService" || doc.kind === "LatticeExternalService" ? [{ doc, adopt: adoptsExisting(doc) }] : [],
+  );
+  if (!members.length) return { services: {}, externalServices: {}, graph, set: undefined };
 
-  const services: Record<string, LatticeService> = {};
-  const externalServices: Record<string, LatticeExternalService> = {};
-  for (const { doc } of loaded.docs) {
+  // A stack deployed by the previous resource model keeps its workload objects (see ./legacy.ts).
+  const legacy = registerLegacy(
+    members.flatMap(({ doc }) => {
+      if (doc.kind !== "LatticeService") return [];
+      const namespace = doc.metadata.namespace ?? "default";
+      // The previous model named each service's component after its ref, shortened in "default".
+      const component = namespace === "default" ? doc.metadata.name : `${namespace}/${doc.metadata.name}`;
+      const adopt = adoptsExisting(doc);
+      return [
+        {
+          component,
+          doc: doc as ServiceDocument,
+          namespace,
+          adopt,
+          ...(args.provider ? { provider: args.provider } : {}),
+        },
+      ];
+    }),
+    { kubeconfig: args.kubeconfig, trustDomain: mesh.trustDomain, yaml: true, ...(opts ? { opts } : {}) },
+  );
+  const deployed = deploySet(
+    setName(),
+    {
+      kubeconfig: args.kubeconfig,
+      trustDomain: mesh.trustDomain,
+      awaitWorkloads: mesh.awaitWorkloads,
+      members,
+      defaultNamespace: "default",
+    },
+    { ...setOptions(opts), dependsOn: dependsOnBoth(opts?.dependsOn, legacy) },
+  );
+
+  const services: Record<string, ServiceOutputs> = {};
+  const externalServices: Record<string, ExternalServiceOutputs> = {};
+  for (const { doc } of members) {
     const namespace = doc.metadata.namespace ?? "default";
-    // Component names are the documents' refs ("shop/api"), shortened to the name in "default".
-    const name = namespace === "default" ? doc.metadata.name : `${namespace}/${doc.metadata.name}`;
-    const base = { ...common, serviceName: doc.metadata.name, namespace, adopt: adoptsExisting(doc) };
-    if (doc.kind === "LatticeService")
-      services[`${namespace}/${doc.metadata.name}`] = new LatticeService(name, { ...base, spec: doc.spec }, opts);
-    else if (doc.kind === "LatticeExternalService")
-      externalServices[`${namespace}/${doc.metadata.name}`] = new LatticeExternalService(
-        name,
-        { ...base, spec: doc.spec },
-        opts,
-      );
+    const ref = `${namespace}/${doc.metadata.name}`;
+    const oneSided = deployed.oneSidedOf(ref);
+    if (doc.kind === "LatticeService") services[ref] = serviceOutputs(doc, namespace, mesh.trustDomain, oneSided);
+    else externalServices[ref] = externalServiceOutputs(doc, namespace, mesh.trustDomain, oneSided);
   }
-  const records = [...Object.values(services), ...Object.values(externalServices)].map((c) => c.declarations);
-  release(records.length ? [new LatticeBarrier(barrierName(), { ...opts, dependsOn: records })] : []);
-  return { services, externalServices, graph: buildGraph(loaded.docs, { defaultNamespace: "default" }) };
+  return { services, externalServices, graph, set: deployed.set };
 }

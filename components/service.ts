@@ -1,27 +1,18 @@
-// LatticeService: one service of the mesh. Its args are the LatticeService YAML kind's spec (the
-// same zod schema validates both). It deploys:
-//   1. first, its membership of its namespace: the namespace's shared baseline (default deny,
-//      ambient label, strict mTLS) and its declaration record (what it calls and who may call it),
-//      which other stacks read;
-//   2. then, side by side:
-//      - its policy documents (its own half of each agreement) through the LatticePolicy dynamic
-//        provider, which then checks its agreements in the cluster (after every membership of the
-//        set: see agreementsAfter);
-//      - its workload (ServiceAccount, Deployment, Service, PVCs) as @pulumi/kubernetes resources.
-//        The baseline's default deny is what pods must start under, so the workload waits for the
-//        membership, not for the policies: until the policies arrive the pods are only isolated,
-//        never open. (Waiting for the policies too put every workload behind the set's barrier:
-//        a 100-service no-op `up` spent ~3 s more in that chain.)
-import type * as k8s from "@pulumi/kubernetes";
+// LatticeService: one service of the mesh. Its args are the LatticeService YAML kind's spec (the same
+// zod schema validates both). It deploys, as a ServiceSet of one member (providers/serviceset), its
+// namespace's shared baseline (default deny, ambient label, strict mTLS), its declaration record
+// (what it calls and who may call it, which other stacks read), its policy documents (its own half
+// of each agreement) and its workload (ServiceAccount, claims, Deployment, Service), then checks its
+// agreements against every record in the cluster. Pods start under the baseline's default deny.
+// Many services of one program are cheaper as one set: fromYaml (./load.ts) makes one for all.
 import * as pulumi from "@pulumi/pulumi";
 import type { OneSided } from "../core/agreements";
 import { compileService, principalOf, serviceAccountName } from "../core/compile";
-import { refOf, type KubeObject } from "../core/k8s/object";
+import type { KubeObject } from "../core/k8s/object";
 import type { LatticeService as LatticeServiceDocument, ServiceSpec } from "../core/spec";
-import type { LatticeMembership } from "../providers/membership";
-import { deployHalf, documentOf, type AdoptOption } from "./agreement";
-import { resolveMesh, workloadProvider, type ClusterTarget, type MeshSettings } from "./target";
-import { createWorkload, DEFAULT_ROLLOUT_TIMEOUT_SECONDS } from "./workload";
+import { deploySet, documentOf, type AdoptOption } from "./agreement";
+import { registerLegacy } from "./legacy";
+import { resolveMesh, type ClusterTarget, type MeshSettings } from "./target";
 
 /** Arguments of a LatticeService: where it runs and its spec, exactly as in YAML. */
 export interface LatticeServiceArgs extends ClusterTarget, MeshSettings, AdoptOption {
@@ -32,10 +23,25 @@ export interface LatticeServiceArgs extends ClusterTarget, MeshSettings, AdoptOp
   /** The LatticeService spec: containers, service.ports, replicas, resources (declarations). */
   spec: ServiceSpec;
   /**
-   * Resources to wait for before applying the policies: pass the other services' `declarations`
-   * (the YAML loader does) so the agreement check sees every side deployed in the same run.
+   * Resources to deploy before this service: pass the other services' `declarations` (their sets)
+   * so the agreement check of the first run sees every side deployed in the same program.
    */
   agreementsAfter?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+}
+
+/** What a deployed service offers, as a component or as one member of a YAML set. */
+export interface ServiceOutputs {
+  /** "namespace/name". */
+  readonly ref: string;
+  /** The ServiceAccount (the service's identity) and its mesh principal. */
+  readonly serviceAccount: pulumi.Output<string>;
+  readonly principal: pulumi.Output<string>;
+  /** In-cluster addresses "name.namespace.svc:port" of service.ports. */
+  readonly endpoints: pulumi.Output<string[]>;
+  /** The policy documents applied, "Kind/namespace/name". */
+  readonly policyDocuments: pulumi.Output<string[]>;
+  /** Declarations of (or about) this service without their counterpart, as found in the cluster. */
+  readonly oneSided: pulumi.Output<OneSided[]>;
 }
 
 /** Validate component args as a LatticeService document; throws LatticeSpecError with every problem. */
@@ -50,61 +56,81 @@ export function serviceDocument(
   });
 }
 
+/** The outputs of a service known from its document alone (oneSided comes from the cluster). */
+export function serviceOutputs(
+  doc: LatticeServiceDocument,
+  namespace: string,
+  trustDomain: string,
+  oneSided: pulumi.Output<OneSided[]>,
+): ServiceOutputs {
+  const compiled = compileService(doc, { trustDomain, defaultNamespace: namespace });
+  const sa = serviceAccountName(doc.metadata.name);
+  return {
+    ref: `${namespace}/${doc.metadata.name}`,
+    serviceAccount: pulumi.output(sa),
+    principal: pulumi.output(principalOf(trustDomain, namespace, sa)),
+    endpoints: pulumi.output(endpointsOf(compiled.workload)),
+    policyDocuments: pulumi.output(documentKeys(compiled.policies)),
+    oneSided,
+  };
+}
+
 /** A Lattice service: workload, identity and its half of every agreement. */
-export class LatticeService extends pulumi.ComponentResource {
-  /** "namespace/name". */
+export class LatticeService extends pulumi.ComponentResource implements ServiceOutputs {
   public readonly ref: string;
-  /** The ServiceAccount (the service's identity) and its mesh principal. */
   public readonly serviceAccount: pulumi.Output<string>;
   public readonly principal: pulumi.Output<string>;
-  /** In-cluster addresses "name.namespace.svc:port" of service.ports. */
   public readonly endpoints: pulumi.Output<string[]>;
-  /** The policy documents applied, "Kind/namespace/name". */
   public readonly policyDocuments: pulumi.Output<string[]>;
-  /** Declarations of (or about) this service without their counterpart, as found in the cluster. */
   public readonly oneSided: pulumi.Output<OneSided[]>;
-  /** The declaration record resource (pass to other services' agreementsAfter). */
-  public readonly declarations: LatticeMembership;
+  /** The resource holding this service's objects, its declaration record included (pass to other
+   * services' agreementsAfter). */
+  public readonly declarations: pulumi.Resource;
 
   constructor(name: string, args: LatticeServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lattice:index:LatticeService", name, {}, opts);
     const doc = serviceDocument(name, args);
     const namespace = args.namespace ?? "default";
     const mesh = resolveMesh(args);
-    const compileOpts = { trustDomain: mesh.trustDomain, defaultNamespace: namespace };
-    const compiled = compileService(doc, compileOpts);
-    this.ref = `${namespace}/${doc.metadata.name}`;
-    const half = deployHalf(this, name, {
-      kubeconfig: args.kubeconfig,
-      namespace,
-      trustDomain: mesh.trustDomain,
+    // A stack deployed by the previous resource model keeps its workload objects (see ./legacy.ts).
+    const legacy = registerLegacy(
+      [
+        {
+          component: name,
+          doc,
+          namespace,
+          adopt: args.adopt ?? false,
+          parent: this,
+          ...(args.provider ? { provider: args.provider } : {}),
+        },
+      ],
+      { kubeconfig: args.kubeconfig, trustDomain: mesh.trustDomain, yaml: false },
+    );
+    const deployed = deploySet(
+      `${name}-set`,
+      {
+        kubeconfig: args.kubeconfig,
+        trustDomain: mesh.trustDomain,
+        awaitWorkloads: mesh.awaitWorkloads,
+        members: [{ doc, adopt: args.adopt ?? false }],
+        defaultNamespace: namespace,
+        warnOn: this,
+      },
+      { parent: this, dependsOn: dependsOnBoth(args.agreementsAfter, legacy) },
+    );
+    this.declarations = deployed.set;
+    const out = serviceOutputs(
       doc,
-      policies: compiled.policies,
-      ...(args.agreementsAfter ? { after: args.agreementsAfter } : {}),
-      adopt: args.adopt ?? false,
-      workloads: compiled.workload.map(refOf),
-    });
-    this.declarations = half.membership;
-
-    const provider: k8s.Provider = workloadProvider(name, args, this);
-    const wait = mesh.awaitWorkloads
-      ? {
-          kubeconfig: args.kubeconfig,
-          timeoutSeconds: doc.spec.rollout?.timeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS,
-          subject: `LatticeService ${this.ref}`,
-        }
-      : undefined;
-    createWorkload(name, doc.metadata.name, compiled.workload, wait, args.adopt ?? false, {
-      parent: this,
-      provider,
-      dependsOn: [half.membership],
-    });
-
-    this.serviceAccount = pulumi.output(serviceAccountName(doc.metadata.name));
-    this.principal = pulumi.output(principalOf(mesh.trustDomain, namespace, serviceAccountName(doc.metadata.name)));
-    this.endpoints = pulumi.output(endpointsOf(compiled.workload));
-    this.policyDocuments = half.policyDocuments;
-    this.oneSided = half.oneSided;
+      namespace,
+      mesh.trustDomain,
+      deployed.oneSidedOf(`${namespace}/${doc.metadata.name}`),
+    );
+    this.ref = out.ref;
+    this.serviceAccount = out.serviceAccount;
+    this.principal = out.principal;
+    this.endpoints = out.endpoints;
+    this.policyDocuments = out.policyDocuments;
+    this.oneSided = out.oneSided;
     this.registerOutputs({
       ref: this.ref,
       serviceAccount: this.serviceAccount,
@@ -116,7 +142,29 @@ export class LatticeService extends pulumi.ComponentResource {
   }
 }
 
-function endpointsOf(workload: readonly KubeObject[]): string[] {
+/** Resources to wait for: the caller's (one or a list) and the legacy ones, without passing Resources
+ * through an Output's apply (which would walk everything each of them references). */
+export function dependsOnBoth(
+  after: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined,
+  legacy: Promise<pulumi.Resource[]>,
+): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  if (after === undefined) return legacy;
+  if (pulumi.Resource.isInstance(after)) return legacy.then((l) => [after, ...l]);
+  const list: Promise<unknown> = pulumi.Output.isInstance(after)
+    ? new Promise((resolve) => (after as pulumi.Output<unknown>).apply(resolve))
+    : Promise.resolve(after);
+  return Promise.all([list, legacy]).then(([a, l]) => [
+    ...(Array.isArray(a) ? (a as pulumi.Input<pulumi.Resource>[]) : [a as pulumi.Input<pulumi.Resource>]),
+    ...l,
+  ]);
+}
+
+/** "Kind/namespace/name" of each object, sorted. */
+export function documentKeys(objects: readonly KubeObject[]): string[] {
+  return objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort();
+}
+
+export function endpointsOf(workload: readonly KubeObject[]): string[] {
   return workload
     .filter((o) => o.kind === "Service")
     .flatMap((o) =>

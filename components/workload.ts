@@ -1,12 +1,11 @@
-// Compiled workload objects as @pulumi/kubernetes resources: one table from kind to resource class,
-// so `pulumi preview` shows each Deployment, Service, ServiceAccount and PVC by its own type.
+// The previous resource model's workload resources (before the ServiceSet, issue 16): compiled
+// workload objects as @pulumi/kubernetes resources, one table from kind to resource class. Nothing
+// deploys services this way any more; components/legacy.ts registers these resources once more,
+// exactly as they were (so the engine changes nothing), while a stack made by that model upgrades.
+// Keep the names, annotations and inputs as they were: a difference would update the cluster.
 //
-// Waiting is Lattice's, not the engine's: every object skips @pulumi/kubernetes' await, and when the
-// workload is awaited a LatticeRollout follows the Deployment. Its waiter (kube/rollout.ts, reading
-// core/rollout) reports "webapp/api 2/3 ready" as it changes and fails `up` at the spec's deadline
-// with the service's name and the pod's reason; the engine's await would instead wait up to 10
-// minutes on the Service's endpoints and 5 on each claim whatever the spec says, and report pods
-// only in its own words. A later provider that applies the workload itself calls the same waiter.
+// That model waited with Lattice's waiter too: every object skipped @pulumi/kubernetes' await, and a
+// LatticeRollout (providers/rollout, kept for the delete of older stacks) followed the Deployment.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KubeObject } from "../core/k8s/object";

@@ -1,17 +1,17 @@
 // The program `pulumi up` runs for each environment: Pulumi.<env>.yaml selects the cluster and the
-// service YAML; every document becomes a component. Outputs: the agreement graph and, per service,
-// its endpoints, policy documents and one-sided agreements. infra/package.json is there so that
-// Pulumi does not take the library's entry point (../package.json main) for the program;
+// service YAML; all of it is deployed as one ServiceSet. Outputs: the agreement graph and, per
+// service, its endpoints, policy documents and one-sided agreements. infra/package.json is there so
+// that Pulumi does not take the library's entry point (../package.json main) for the program;
 // dependencies resolve from the repository's node_modules.
 import { fromYaml } from "../components";
-import { graphToJson } from "../core/graph";
+import { graphSummary } from "../core/graph";
 import { PROJECT_DIR, readEnvironment } from "./config";
 
 const env = readEnvironment();
 const lattice = fromYaml({ kubeconfig: env.kubeconfig, paths: env.services, baseDir: PROJECT_DIR });
 
 /** The agreement graph of the environment's YAML (bilateral edges, one-sided declarations). */
-export const agreements = graphToJson(lattice.graph);
+export const agreements = graphSummary(lattice.graph);
 /** Per service: addresses, the policy documents applied and one-sided agreements found in the cluster. */
 export const services = Object.fromEntries(
   Object.entries(lattice.services).map(([ref, s]) => [

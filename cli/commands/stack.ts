@@ -177,7 +177,7 @@ function engineFailure(op: Operation, e: unknown, stack: string): CliError {
     .filter(
       (d): d is NonNullable<typeof d> => d?.severity === "error" && !/^update failed|^preview failed/.test(d.message),
     )
-    .map((d) => ({ resource: d.urn ? d.urn.split("::").pop()! : "", text: d.message.trim() }));
+    .map((d) => ({ resource: d.urn ? d.urn.split("::").pop()! : "", text: unwrapReasons(d.message.trim()) }));
   if (!errors.length) {
     const first =
       String((e as Error).message)
@@ -196,6 +196,16 @@ function engineFailure(op: Operation, e: unknown, stack: string): CliError {
       `see the engine's output above for ${errors[0]!.resource || "the error"}; ` +
         `then lattice ${op} --stack ${stack} again`,
   );
+}
+
+/**
+ * A resource that was applied but did not finish (a ServiceSet whose rollout timed out) reaches the
+ * engine as a partial failure, which the engine prints as "1 error occurred:\n\t* <reason>": the
+ * reasons, from the first, are the message.
+ */
+export function unwrapReasons(text: string): string {
+  const m = /^(?:error: )?\d+ errors? occurred:\n\s*\* ([\s\S]*)$/.exec(text);
+  return m ? m[1]! : text;
 }
 
 export const preview = (argv: string[], io: CommandIO = processIO) => operate("preview", argv, io);

@@ -8,5 +8,5 @@ export {
   RECORD_LABEL,
 } from "./record";
 export type { DeclarationRecord } from "./record";
-export { oneSidedAgreements } from "./one-sided";
+export { oneSidedAgreements, oneSidedAgreementsOf } from "./one-sided";
 export type { OneSided } from "./one-sided";

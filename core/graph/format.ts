@@ -35,6 +35,24 @@ export function graphToJson(g: Graph): unknown {
   };
 }
 
+/**
+ * The graph as a stack output: bilateral agreements as "from → to" lines (an external callee marked
+ * "(external)"), everything else (one-sided edges, unknown targets, volumes) as graphToJson has it.
+ * A stack output is stored in the state and rewritten with it; at 1,000 services graphToJson's form,
+ * which names the file and field of both halves of every edge, would be about 1 MB.
+ */
+export function graphSummary(g: Graph): unknown {
+  const full = graphToJson(g) as { edges: Array<{ status: string }>; unknown: unknown[]; volumes: unknown[] };
+  return {
+    bilateral: g.edges
+      .filter((e) => e.status === "bilateral")
+      .map((e) => `${e.from} → ${e.to}${e.type === "external-service" ? " (external)" : ""}`),
+    oneSided: full.edges.filter((e) => e.status !== "bilateral"),
+    unknown: full.unknown,
+    volumes: full.volumes,
+  };
+}
+
 /** What is wrong with a shared volume, if anything. */
 export function volumeProblem(v: Graph["volumes"][number]): string | null {
   if (v.owners.length === 0) return "no owner";

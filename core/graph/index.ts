@@ -4,7 +4,7 @@ export { analyseDocuments, buildGraph } from "./build";
 export type { Analysis } from "./build";
 export { explain, renderExplanation, resolveRef } from "./explain";
 export type { Explanation } from "./explain";
-export { graphToDot, graphToJson, graphToMermaid, volumeProblem } from "./format";
+export { graphSummary, graphToDot, graphToJson, graphToMermaid, volumeProblem } from "./format";
 export { declarationPath, quoteDeclaration } from "./model";
 export type {
   Declaration,

@@ -198,6 +198,9 @@ function checkService(spec: ServiceSpec, namespace: string, ctx: Ctx): void {
   // Declarations: one per (type, target, direction); inbound needs ports to admit callers on.
   const seenTarget2 = new Map<string, string>();
   const volumeIds = new Map<string, string>();
+  // Without an id or namespace, each declaration's target is its own (unique) key: only entries
+  // that rename their target can collide, and only then is every target compared.
+  const renamed = resources.some(([, r]) => r.type !== "volume" && (r.id !== undefined || r.namespace !== undefined));
   for (const [key, r] of resources) {
     if (r.type === "volume") {
       const size = r.params?.size;
@@ -223,10 +226,12 @@ function checkService(spec: ServiceSpec, namespace: string, ctx: Ctx): void {
       }
       continue;
     }
-    const target = `${r.type} ${r.namespace ?? namespace}/${r.id ?? key} ${r.direction}`;
-    const prev = seenTarget2.get(target);
-    if (prev) issue(ctx, ["resources", key], `declares the same ${r.direction} ${r.type} as spec.resources.${prev}`);
-    else seenTarget2.set(target, key);
+    if (renamed) {
+      const target = `${r.type} ${r.namespace ?? namespace}/${r.id ?? key} ${r.direction}`;
+      const prev = seenTarget2.get(target);
+      if (prev) issue(ctx, ["resources", key], `declares the same ${r.direction} ${r.type} as spec.resources.${prev}`);
+      else seenTarget2.set(target, key);
+    }
     if (r.type === "service" && r.direction === "inbound" && ports.length === 0)
       issue(
         ctx,

@@ -5,7 +5,9 @@ import type { z } from "zod";
 import { describeValue, sortSpecErrors, type SourceRef, type SpecError } from "./errors";
 import { latticeClusterSchema, type LatticeCluster } from "./cluster";
 import { latticeExternalServiceSchema, type LatticeExternalService } from "./external-service";
+import { compileFast, INVALID, UNSURE, type Mode } from "./fast-validate";
 import { issuesToErrors } from "./issues";
+import { RawMap, toPlain } from "./yaml-fast";
 import { latticeServiceSchema, type LatticeService } from "./service";
 
 /** The schema of each Lattice kind. */
@@ -47,6 +49,33 @@ export function validateDocument<K extends LatticeKind = LatticeKind>(
   where: SourceRef,
   expect?: K,
 ): Validation<DocumentOf<K>> {
+  return validate(value, where, expect, "copy");
+}
+
+/**
+ * validateDocument for a value the YAML loader just parsed and gives away: the plain value the
+ * `yaml` library built (the validated document may share its maps and lists), or the fast path's
+ * tree of RawMaps (./yaml-fast.ts), from which the document's objects are built here, once.
+ */
+export function validateParsedDocument(value: unknown, where: SourceRef): Validation<LatticeDocument> {
+  return validate(value, where, undefined, value instanceof RawMap ? "raw" : "owned");
+}
+
+function validate<K extends LatticeKind = LatticeKind>(
+  input: unknown,
+  where: SourceRef,
+  expect: K | undefined,
+  mode: Mode,
+): Validation<DocumentOf<K>> {
+  if (input instanceof RawMap) {
+    // The common case: a valid document read by the fast path, built straight from its tree.
+    const kind = input.values[input.keys.indexOf("kind")];
+    if (isKind(kind) && (!expect || kind === expect)) {
+      const fast = compileFast(KIND_SCHEMAS[kind] as z.ZodType, "raw")(input);
+      if (fast !== INVALID && fast !== UNSURE) return { ok: true, value: fast as DocumentOf<K> };
+    }
+  }
+  const value = mode === "raw" ? toPlain(input) : input;
   const fail = (path: string, message: string): Validation<never> => ({
     ok: false,
     errors: [{ file: where.file, doc: where.doc, path, message }],
@@ -62,6 +91,12 @@ export function validateDocument<K extends LatticeKind = LatticeKind>(
       : fail("kind", `expected ${expected}, got ${describeValue(kind)}`);
   }
   const schema = KIND_SCHEMAS[kind] as z.ZodType;
+  // Valid documents take the fast path (./fast-validate.ts: zod's own schemas, compiled); zod
+  // itself runs only when that path is not sure, and reports the problems of invalid ones.
+  if (mode !== "raw") {
+    const fast = compileFast(schema, mode)(value);
+    if (fast !== INVALID && fast !== UNSURE) return { ok: true, value: fast as DocumentOf<K> };
+  }
   let result: ReturnType<z.ZodType["safeParse"]>;
   try {
     result = schema.safeParse(value, { reportInput: true });

@@ -17,6 +17,7 @@ import { canonical } from "../objectset/drift";
 import { workloadRefusal } from "../objectset/ownership";
 import { clientFor } from "../session";
 import * as objectSet from "../objectset/impl";
+import { retire } from "../serviceset/retire";
 
 /** The field manager of every namespace baseline object. */
 export const BASELINE_MANAGER = "lattice.baseline";
@@ -160,8 +161,14 @@ export async function update(
   return { outs: { ...news, uids: { ...b.outs?.uids, ...r.outs?.uids } } };
 }
 
+/**
+ * Retired since the ServiceSet (docs/decisions/resource-model.md): a stack deployed before holds
+ * Membership resources, which the engine deletes on its first `up` with the new model, after the set
+ * has applied the same record. So the record is released to the set, not deleted
+ * (../serviceset/retire.ts); the baseline goes only when no record is left, as before.
+ */
 async function remove(id: string, props: MembershipInputs): Promise<void> {
-  await objectSet.delete(id, recordSet(props));
+  await retire(props.kubeconfig, props.recordManager, props.record ?? {}, props.uids);
   // Counted with a fresh LIST (never a cached one): the last member out must see the others gone.
   const others = (
     await clientFor(props.kubeconfig).list("v1", "ConfigMap", {

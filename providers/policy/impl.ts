@@ -10,6 +10,7 @@ import { oneSidedAgreements, readDeclarationRecords, RECORD_LABEL, type OneSided
 import { clientFor, listCached } from "../session";
 import { canonical } from "../objectset/drift";
 import * as objectSet from "../objectset/impl";
+import { retire } from "../serviceset/retire";
 
 /** Inputs of a service's policy set. */
 export interface PolicyInputs extends objectSet.ObjectSetInputs {
@@ -77,7 +78,12 @@ export async function update(
   return { outs: { ...news, ...res.outs, ...(await checkAgreements(news.kubeconfig, news.self)) } };
 }
 
-async function remove(id: string, props: PolicyState): Promise<void> {
-  await objectSet.delete(id, props);
+/**
+ * Retired since the ServiceSet (docs/decisions/resource-model.md): a stack deployed before holds
+ * Policy resources, which the engine deletes on its first `up` with the new model, after the set has
+ * applied the same objects. So the objects are released to the set, not deleted (../serviceset/retire.ts).
+ */
+async function remove(_id: string, props: PolicyState): Promise<void> {
+  await retire(props.kubeconfig, props.fieldManager, props.objects ?? {}, props.uids);
 }
 export { remove as delete };

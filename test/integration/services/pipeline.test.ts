@@ -65,8 +65,8 @@ test("preview streams the engine's progress and lists the documents it would cha
   const r = await lattice("preview");
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/Previewing update/);
-  expect(r.stdout).toContain("  webapp/api-policy: CiliumNetworkPolicy/webapp/api");
-  expect(r.stdout).toContain("  webapp/api-policy: AuthorizationPolicy/webapp/api");
+  expect(r.stdout).toContain("  webapp/api: CiliumNetworkPolicy/webapp/api");
+  expect(r.stdout).toContain("  webapp/api: AuthorizationPolicy/webapp/api");
   expect(r.stdout).toContain("One-sided agreements: none");
   expect(await cp.client.list("cilium.io/v2", "CiliumNetworkPolicy")).toEqual([]); // a preview applies nothing
 });

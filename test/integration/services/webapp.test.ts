@@ -49,7 +49,7 @@ const latticeObjects = async () =>
 
 test("up creates every workload and policy object the compiler emits", async () => {
   const res = await stack.up();
-  expect(res.changes.create).toBeGreaterThan(30);
+  expect(res.changes).toEqual({ create: 2 }); // the stack and the one ServiceSet holding every object
   const sources = ["api", "frontend", "postgres", "redis", "worker"].map((n) => ({
     file: file(n),
     text: readFileSync(file(n), "utf8"),
@@ -70,34 +70,31 @@ test("up creates every workload and policy object the compiler emits", async () 
   const services = (await stack.outputs()).services as Record<string, { oneSided: unknown[] }>;
   expect(Object.values(services).map((s) => s.oneSided)).toEqual([[], [], [], [], []]);
   expect(res.events.some((e) => /one-sided/.test(e.diagnosticEvent?.message ?? ""))).toBe(false);
-  // ...through one barrier: each policy records its own membership and the set's barrier, never
-  // every record of the set (that would make the state grow with the square of the services).
+  // ...in one resource: the whole set is one ServiceSet (no resource per service or object, so the
+  // state grows by a few bytes per service), whose provider applies every declaration record of the
+  // set before any agreement check.
   const state = (await stack.stack.exportStack()).deployment as {
-    resources: { type: string; urn: string; dependencies?: string[] }[];
+    resources: { type: string; urn: string; custom?: boolean; inputs?: { members?: Record<string, unknown> } }[];
   };
-  const policies = state.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lattice:Policy");
-  expect(policies).toHaveLength(5);
-  for (const p of policies) {
-    const deps = p.dependencies ?? [];
-    expect(deps).toHaveLength(2);
-    expect(deps).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/::pulumi-nodejs:dynamic\/lattice:Barrier::lattice-declarations$/),
-        expect.stringMatching(/lattice:Membership::webapp\/\w+-declarations$/),
-      ]),
-    );
-  }
-  // Workloads start under their namespace's default deny: each waits for its own membership (the
-  // baseline), not for the policies, which apply beside it.
-  const workloads = state.resources.filter((r) => r.type.startsWith("kubernetes:"));
-  expect(workloads.length).toBeGreaterThanOrEqual(15);
-  for (const w of workloads) {
-    const component =
-      /::(webapp\/[\w-]+?)-(?:serviceaccount|deployment|service|persistentvolumeclaim)(?:-[\w.-]+)?$/.exec(w.urn)?.[1];
-    expect(w.dependencies).toEqual([
-      expect.stringMatching(new RegExp(`lattice:Membership::${component}-declarations$`)),
-    ]);
-  }
+  const sets = state.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lattice:ServiceSet");
+  expect(sets.map((r) => r.urn.split("::").pop())).toEqual(["lattice-mesh"]);
+  expect(Object.keys(sets[0]!.inputs?.members ?? {}).sort()).toEqual(
+    ["api", "frontend", "postgres", "redis", "worker"].map((n) => `webapp/${n}`),
+  );
+  expect(state.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length).toBe(1);
+  // Workloads start under their namespace's default deny: the baseline is applied before them.
+  const denyAt = (
+    await cp.client.get({
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumNetworkPolicy",
+      name: "lattice.baseline",
+      namespace: "webapp",
+    })
+  ).metadata as unknown as { creationTimestamp: string };
+  for (const d of await cp.client.list("apps/v1", "Deployment", { namespace: "webapp" }))
+    expect(
+      Date.parse((d.metadata as unknown as { creationTimestamp: string }).creationTimestamp),
+    ).toBeGreaterThanOrEqual(Date.parse(denyAt.creationTimestamp));
 });
 
 test("a second up is a no-op", async () => {
@@ -114,19 +111,24 @@ test("removing one inbound declaration: preview names exactly the documents that
 
   const preview = await stack.preview();
   expect(changedDocuments(preview.events)).toEqual({
-    "webapp/postgres-policy": ["AuthorizationPolicy/webapp/postgres", "CiliumNetworkPolicy/webapp/postgres"],
-    "webapp/postgres-declarations": ["ConfigMap/webapp/lattice.service.postgres"],
+    "webapp/postgres": [
+      "AuthorizationPolicy/webapp/postgres",
+      "CiliumNetworkPolicy/webapp/postgres",
+      "ConfigMap/webapp/lattice.service.postgres",
+    ],
   });
+  // The provider names each object and field that changes, under the set's update.
+  expect(preview.stdout).toMatch(/Lattice: change: CiliumNetworkPolicy\/webapp\/postgres: spec\.ingress/);
 
   const up = await stack.up();
-  // postgres's record and policies, and worker's policy resource: its agreement check (run after
+  // One update of the set: postgres's record and policies change, and its agreement check (run after
   // every record of the set is deployed) now finds worker → postgres one-sided.
   expect(
     stepsOf(up.events)
       .filter((s) => s.op === "update")
       .map((s) => s.urn.split("::").pop())
       .sort(),
-  ).toEqual(["webapp/postgres-declarations", "webapp/postgres-policy", "webapp/worker-policy"]);
+  ).toEqual(["lattice-mesh"]);
   const denied = await liveVerdict(cp.client, "webapp/worker", "webapp/postgres", 5432, TRUST_DOMAIN);
   expect(denied.allowed).toBe(false);
   expect(
@@ -184,7 +186,8 @@ test("a policy changed by hand is detected by preview and refresh, and restored 
     stepsOf(preview.events)
       .filter((s) => s.op === "update")
       .map((s) => s.urn.split("::").pop()),
-  ).toEqual(["webapp/postgres-policy"]);
+  ).toEqual(["lattice-mesh"]);
+  expect(preview.stdout).toMatch(/Lattice: drift: AuthorizationPolicy\/webapp\/postgres: spec\.rules/);
   const refresh = await stack.refresh();
   expect(refresh.changes).toMatchObject({ update: 1 });
 
@@ -230,15 +233,8 @@ test("widening edits a projection of the live objects missed are named by previe
   const updates = stepsOf(preview.events)
     .filter((s) => s.op === "update")
     .map((s) => s.urn.split("::").pop());
-  // Every member of the namespace applies its baseline; postgres's policy holds the Cilium rule.
-  expect(updates.sort()).toEqual([
-    "webapp/api-declarations",
-    "webapp/frontend-declarations",
-    "webapp/postgres-declarations",
-    "webapp/postgres-policy",
-    "webapp/redis-declarations",
-    "webapp/worker-declarations",
-  ]);
+  // The set holds the namespace's baseline and postgres's Cilium policy.
+  expect(updates.sort()).toEqual(["lattice-mesh"]);
 
   await stack.up();
   expect((await cp.client.get(allowNothing)).spec).toEqual({});
