@@ -1,8 +1,14 @@
 // The agent's RBAC in the child, least privilege, rendered from the policy's own constants:
-//   ClusterRole  lattice-agent-read   read Nodes and Cluster API objects (health, machine phases)
+//   ClusterRole  lattice-agent-read   read Nodes and Cluster API objects (health, machine phases);
+//                                     for a pivot: the kube-system Namespace (the API identity) and
+//                                     CRDs by name (storage versions), get only
 //   Role         lattice-agent        (agent namespace) its identity and key Secrets, its journal
-//   Role         lattice-agent-capi   (CAPI namespace) create/patch Cluster API objects and Secrets
-// No delete verb anywhere, no wildcard group, nothing on workloads, RBAC or cluster-scoped writes.
+//   Role         lattice-agent-capi   (CAPI namespace) create/patch Cluster API objects and Secrets;
+//                                     for a pivot (pivotRules): list, update and delete them and the
+//                                     cluster's ConfigMaps
+// No wildcard group, nothing on workloads, RBAC or cluster-scoped writes. Delete exists only in the
+// CAPI namespace, for a pivot's rollback; RBAC cannot select by label, so agent/child/pivot-policy.ts
+// limits it to live objects carrying the pivot id of a journal the cell names.
 import type { KubeObject } from "../../core/k8s/object";
 import { AGENT_NAME, IDENTITY_SECRET_NAME, JOURNAL_CONFIGMAP_NAME, KEY_SECRET_NAME } from "../api/child";
 import { CAPI_API_GROUPS } from "../child/policy";
@@ -23,6 +29,28 @@ export function readRules(): PolicyRule[] {
   return [
     { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
     { apiGroups: [...CAPI_API_GROUPS], resources: ["*"], verbs: ["get", "list", "watch"] },
+    ...pivotReadRules(),
+  ];
+}
+
+/** A pivot's reads outside the CAPI namespace: the API identity and CRD storage versions. */
+export function pivotReadRules(): PolicyRule[] {
+  return [
+    { apiGroups: [""], resources: ["namespaces"], verbs: ["get"], resourceNames: ["kube-system"] },
+    { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get"] },
+  ];
+}
+
+/**
+ * A pivot's writes in the CAPI namespace (agent/child/pivot.ts): list for the inventory, update for
+ * a copy that differs from its source, delete for a rollback's removal of its own copies, and the
+ * cluster's ConfigMaps (moved like its Secrets).
+ */
+export function pivotRules(): PolicyRule[] {
+  return [
+    { apiGroups: [...CAPI_API_GROUPS], resources: ["*"], verbs: ["update", "delete"] },
+    { apiGroups: [""], resources: ["secrets"], verbs: ["list", "update", "delete"] },
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "update", "patch", "delete"] },
   ];
 }
 
@@ -81,7 +109,7 @@ export function renderAgentRbac(namespace: string, capiNamespace: string): KubeO
     binding("ClusterRoleBinding", `${AGENT_NAME}-read`, undefined, "ClusterRole"),
     role("Role", AGENT_NAME, namespace, selfRules()),
     binding("RoleBinding", AGENT_NAME, namespace, "Role"),
-    role("Role", `${AGENT_NAME}-capi`, capiNamespace, capiRules()),
+    role("Role", `${AGENT_NAME}-capi`, capiNamespace, [...capiRules(), ...pivotRules()]),
     binding("RoleBinding", `${AGENT_NAME}-capi`, capiNamespace, "Role"),
   ];
 }
