@@ -143,7 +143,9 @@ describe("pivot over the link, run by the cell", () => {
       "the pivot completed",
       120_000,
       250,
-    );
+    ).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\nlast cell:\n${cell.raw().slice(-5000)}`);
+    });
     expect(done.spec.pivotId).toBe(asked.spec.pivotId);
     expect(done.status!.attempts).toBeGreaterThanOrEqual(KILLS.length + 1);
     expect(done.spec.target).toMatchObject({ mode: "link", link: CLUSTER });
