@@ -132,7 +132,7 @@ describe("parent link end to end (child in its own network namespace)", () => {
       kubernetesVersion: version,
       protocolVersion: 1,
     });
-    expect(first.reported?.capabilities).toEqual(["apply", "import", "renew", "status"]);
+    expect(first.reported?.capabilities).toEqual(["apply", "import", "pivot", "renew", "status"]);
     expect(first.reported?.cell).toBe(cell.lines().find((l) => l.msg === "cell ready")?.instance);
     // Heartbeats keep arriving: the recorded time moves on.
     await eventually(

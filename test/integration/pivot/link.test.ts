@@ -26,7 +26,7 @@ import { agentKubeconfig, bootstrapChild } from "../link/support/child";
 import { startCell, startLattice, type LatticeProc } from "../link/support/procs";
 import { JOURNAL_NS, loadInto, prepare, journal } from "./support/bed";
 
-jest.setTimeout(300_000);
+jest.setTimeout(420_000);
 
 const NS = "capi-c1";
 const CLUSTER = "c1";
