@@ -366,6 +366,11 @@ export class Mover {
           return !t || (t.sourceUid !== e.sourceUid && t.pivotId !== j.spec.pivotId);
         })
         .map((e) => `${describe(e)} is not in the target`),
+      // Activation happened before this phase: a copied Cluster or ClusterClass still paused means
+      // the target would not run the cluster (nothing manages it on either side).
+      ...entries
+        .filter((e) => inv.byKey.get(keyOf(e))?.paused === true)
+        .map((e) => `${describe(e)} is still paused in the target`),
       ...entries
         .filter((e) => (left.get(keyOf(e))?.metadata as { uid?: string } | undefined)?.uid === e.sourceUid)
         .map((e) => `${describe(e)} is still in the source`),
