@@ -348,26 +348,29 @@ export class Mover {
    * The last look (read-only): every planned object is in the target as this pivot's copy, and no
    * object the plan deletes is left in the source. Digests are not compared any more: the target's
    * controllers run the copies now. The copies keep their marks (label lattice.dev/pivot-id,
-   * annotation lattice.dev/pivot-source-uid): the target records where each object came from.
+   * annotation lattice.dev/pivot-source-uid): the target records where each object came from
+   * (a controller may since have rewritten the annotation; the label then still says it).
    */
   private async finalCheck(j: StoredJournal, entries: readonly PlanEntry[]): Promise<void> {
     const [inv, left] = await Promise.all([
       this.o.target.inventory(entries, j.spec.pivotId),
       this.o.source.read(entries.filter((e) => e.deleteFromSource)),
     ]);
-    // Verified proved each copy was this pivot's; since activation the target's controllers own the
-    // copies and rewrite their metadata: CAPI's MachineDeployment controller copies its annotations
-    // (our mark among them) onto its MachineSets, so a MachineSet carries its owner's source UID.
-    // A mark that is gone or names another object of this plan still counts; one from outside does not.
-    const planned = new Set(entries.map((e) => e.sourceUid));
     const problems = [
-      ...entries.flatMap((e) => {
-        const t = inv.byKey.get(keyOf(e));
-        if (!t) return [`${describe(e)} is not in the target`];
-        if (t.sourceUid !== undefined && !planned.has(t.sourceUid))
-          return [`${describe(e)} in the target is a copy of another object (source UID ${t.sourceUid})`];
-        return [];
-      }),
+      ...entries
+        .filter((e) => {
+          const t = inv.byKey.get(keyOf(e));
+          // Either mark will do: once active, the target's controllers may rewrite one — a
+          // MachineDeployment propagates its annotations, its own source-UID mark included, to
+          // its MachineSets (seen with the real CAPI manager over the slower link).
+          return !t || (t.sourceUid !== e.sourceUid && t.pivotId !== j.spec.pivotId);
+        })
+        .map((e) => `${describe(e)} is not in the target`),
+      // Activation happened before this phase: a copied Cluster or ClusterClass still paused means
+      // the target would not run the cluster (nothing manages it on either side).
+      ...entries
+        .filter((e) => inv.byKey.get(keyOf(e))?.paused === true)
+        .map((e) => `${describe(e)} is still paused in the target`),
       ...entries
         .filter((e) => (left.get(keyOf(e))?.metadata as { uid?: string } | undefined)?.uid === e.sourceUid)
         .map((e) => `${describe(e)} is still in the source`),

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeError, type KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
 import { assertClusterName } from "../protocol/identity";
+import type { PivotCommandSpec } from "./pivot-wire";
 import {
   CLUSTER_LABEL,
   DEFAULT_NAMESPACE,
@@ -20,11 +21,12 @@ import {
   type CommandPhase,
 } from "./types";
 
-/** What to run: one of the three command kinds. */
+/** What to run: one of the command kinds. */
 export type CommandBody =
   | { kind: "apply"; objects: KubeObject[] }
   | { kind: "import"; objects?: KubeObject[]; secretRefs?: { namespace: string; name: string }[] }
-  | { kind: "reportStatus" };
+  | { kind: "reportStatus" }
+  | { kind: "pivot"; step: PivotCommandSpec };
 
 /** Where an enqueued command lives. */
 export interface CommandHandle {
@@ -89,6 +91,9 @@ function specOf(cluster: string, body: CommandBody, ttl: number | undefined): Ag
       break;
     case "reportStatus":
       spec.reportStatus = {};
+      break;
+    case "pivot":
+      spec.pivot = body.step;
       break;
     default: {
       const unreachable: never = body;

@@ -8,6 +8,7 @@
 //   AgentCommand <any name>                a command for one cluster's agent    — api/commands.ts
 // The two kinds are CRDs in agent/deploy/crds/ (group agent.lattice.dev, version v1alpha1).
 import type { KubeObject } from "../../core/k8s/object";
+import type { PivotCommandSpec } from "./pivot-wire";
 
 /** The API group and version of the link's CRDs. */
 export const LINK_GROUP = "agent.lattice.dev";
@@ -51,6 +52,8 @@ export interface AgentCommandSpec {
   import?: { objects?: KubeObject[]; secretRefs?: { namespace: string; name: string }[] };
   /** Ask the agent for a status report (versions and health). */
   reportStatus?: Record<string, never>;
+  /** A step of a pivot into the cluster (./pivot-wire.ts), checked by the cell against its journal. */
+  pivot?: PivotCommandSpec;
   /** Delete the command this long after it finished (default 3600; 0 keeps it). */
   ttlSecondsAfterFinished?: number;
 }
@@ -91,6 +94,8 @@ export interface AgentCommandStatus {
   completedTime?: string;
   objects?: ObjectOutcome[];
   report?: { agentVersion: string; kubernetesVersion: string; fipsMode: boolean; health?: LinkHealth };
+  /** What a reading pivot step answered (describe, inventory: identities, UIDs, digests). */
+  data?: Record<string, unknown>;
 }
 
 /** The AgentCommand object. */

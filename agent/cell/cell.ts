@@ -38,6 +38,7 @@ import { startLinkServer, type AdmissionOptions, type LinkServer } from "./serve
 import { loadTicketKeys, rotateTicketKeys, TICKET_LIFETIME_S } from "./tickets";
 import { LinkStatusWriter } from "./status";
 import { DEFAULT_AGENT_IMAGE } from "../deploy/manifests";
+import { PivotController } from "../../pivot/controller";
 
 /** How to run a cell. */
 export interface CellConfig {
@@ -80,6 +81,8 @@ export interface CellConfig {
   logLevel?: Level;
   /** worker (default): the bootstrap endpoint in its own thread; inline: on the link's event loop. */
   bootstrapIsolation?: "worker" | "inline";
+  /** Run link-mode pivots from ClusterPivot journals (pivot/controller.ts); default on, polling every 1 s. */
+  pivots?: { enabled?: boolean; pollMs?: number; leaseSeconds?: number };
 }
 
 /** A running cell. */
@@ -93,6 +96,7 @@ export interface RunningCell {
   readonly commands: CommandBridge;
   readonly links: ClusterLinkIndex;
   readonly leader: LeaderElector;
+  readonly pivots?: PivotController;
   stop(): Promise<void>;
 }
 
@@ -292,6 +296,19 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
       : undefined;
   stats?.unref();
 
+  // The pivot mover, on ClusterPivot journals (each run holds its journal's lease).
+  const pivots =
+    c.pivots?.enabled === false
+      ? undefined
+      : new PivotController({
+          kube: c.kube,
+          namespace: c.namespace,
+          log: log.child({ part: "pivots" }),
+          ...(c.pivots?.pollMs ? { pollMs: c.pivots.pollMs } : {}),
+          ...(c.pivots?.leaseSeconds ? { leaseSeconds: c.pivots.leaseSeconds } : {}),
+        });
+  pivots?.start();
+
   let stopped: Promise<void> | undefined;
   return {
     instance,
@@ -303,8 +320,10 @@ export async function startCell(c: CellConfig): Promise<RunningCell> {
     commands,
     links,
     leader,
+    ...(pivots ? { pivots } : {}),
     stop() {
       stopped ??= (async () => {
+        await pivots?.stop();
         clearInterval(renewServing);
         clearInterval(reloadTickets);
         clearInterval(stats);

@@ -1,7 +1,8 @@
 // Between AgentCommand objects in the parent and Command/CommandResult messages on the stream.
 // Pure except for reading the Secrets an import references (a function passed in).
 import type { KubeObject } from "../../core/k8s/object";
-import type { Command, CommandResult__Output, ObjectResult__Output } from "../protocol/load";
+import type { PivotCommandSpec } from "../api/pivot-wire";
+import type { Command, CommandResult__Output, ObjectResult__Output, PivotStep } from "../protocol/load";
 import { toLinkHealth } from "./status";
 import {
   CAPI_CLUSTER_NAME_LABEL,
@@ -42,8 +43,15 @@ export function forTransfer(obj: KubeObject): KubeObject {
   return { ...obj, metadata: metadata as unknown as KubeObject["metadata"] };
 }
 
+/** Builds the wire step of a pivot command (./pivot-wire.ts: checked against its journal). */
+export type PivotStepBuilder = (cluster: string, spec: PivotCommandSpec) => Promise<PivotStep>;
+
 /** The wire form of a command (secrets referenced by an import are read and inlined here). */
-export async function toWireCommand(cmd: AgentCommand, readSecret: SecretReader): Promise<Command> {
+export async function toWireCommand(
+  cmd: AgentCommand,
+  readSecret: SecretReader,
+  pivotStep?: PivotStepBuilder,
+): Promise<Command> {
   const { spec } = cmd;
   const id = cmd.metadata.uid;
   if (!id) throw new CommandBuildError("command has no uid");
@@ -67,7 +75,11 @@ export async function toWireCommand(cmd: AgentCommand, readSecret: SecretReader)
     return { ...base, importObjects: { objectsJson: objects.map((o) => JSON.stringify(o)) } };
   }
   if (spec.reportStatus) return { ...base, reportStatus: {} };
-  throw new CommandBuildError("spec names no command kind (apply, import or reportStatus)");
+  if (spec.pivot) {
+    if (!pivotStep) throw new CommandBuildError("this cell does not run pivots");
+    return { ...base, pivot: await pivotStep(spec.cluster, spec.pivot) };
+  }
+  throw new CommandBuildError("spec names no command kind (apply, import, reportStatus or pivot)");
 }
 
 const PHASE_OF: Readonly<Record<string, CommandPhase>> = {
@@ -105,6 +117,13 @@ export function statusFromResult(r: CommandResult__Output, nowMs: number): Agent
     ...(message ? { message } : {}),
   };
   if (r.objects.length) status.objects = r.objects.slice(0, 1000).map(objectOutcome);
+  if (r.dataJson) {
+    try {
+      status.data = JSON.parse(r.dataJson) as Record<string, unknown>;
+    } catch {
+      status.message = clip([status.message, "the result's data is not JSON"].filter(Boolean).join("; "));
+    }
+  }
   if (r.status) {
     status.report = {
       agentVersion: r.status.agentVersion,

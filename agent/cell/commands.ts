@@ -27,6 +27,7 @@ import {
 } from "../api/types";
 import { CommandBuildError, statusFromResult, toWireCommand } from "./command-wire";
 import { Informer } from "./informer";
+import { toPivotStep } from "./pivot-wire";
 import type { CommandPort, CommandTarget, ResultDisposition } from "./ports";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -220,7 +221,11 @@ export class CommandBridge implements CommandPort {
     a.chain = a.chain
       .then(async () => {
         try {
-          const wire = await toWireCommand(c, (ns, name) => this.readSecret(ns, name));
+          const wire = await toWireCommand(
+            c,
+            (ns, name) => this.readSecret(ns, name),
+            (cluster, spec) => toPivotStep(this.kube, this.namespace, cluster, spec),
+          );
           if (a.target.sendCommand(wire))
             this.log.debug("command sent", { cluster: c.spec.cluster, command: c.metadata.name, id: uid });
         } catch (e) {

@@ -9,11 +9,14 @@
 //                  dangling owner would make the garbage collector delete the object); a status
 //                  carried by the object is written to the status subresource of a created object
 //   reportStatus   versions and health
-// Nothing here deletes, and nothing runs on its own when the parent is unreachable.
+//   pivot          one step of a pivot into this cluster (./pivot.ts, policed by ./pivot-policy.ts):
+//                  the only deletes, of this pivot's own copies by UID
+// Nothing runs on its own when the parent is unreachable.
 import { KubeError, type KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
 import type { Command__Output, CommandResult, Health, ObjectResult } from "../protocol/load";
 import { AGENT_FIELD_MANAGER } from "../api/child";
+import { PivotSteps } from "./pivot";
 import {
   decide,
   decideLive,
@@ -54,11 +57,15 @@ const objResult = (o: KubeObject | undefined, action: ObjectAction, message = ""
 
 /** Runs commands for one cluster. */
 export class Executor {
+  private readonly pivot: PivotSteps;
+
   constructor(
     private readonly kube: KubeClient,
     private readonly policy: LinkPolicy,
     private readonly status: StatusSource,
-  ) {}
+  ) {
+    this.pivot = new PivotSteps(kube, policy, MAX_OBJECTS_PER_COMMAND, MAX_COMMAND_BYTES);
+  }
 
   /** The command's result; never throws (failures are results). */
   async execute(cmd: Command__Output): Promise<CommandResult> {
@@ -81,6 +88,8 @@ export class Executor {
           return done(await this.objects("import", cmd.importObjects!.objectsJson, (o) => this.importOne(o)));
         case "reportStatus":
           return done({ outcome: "SUCCEEDED", status: await this.report() });
+        case "pivot":
+          return done(await this.pivot.execute(cmd.pivot!));
         case undefined:
           // A kind from a newer cell: say so, so the command does not wait forever.
           return done({

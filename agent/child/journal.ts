@@ -144,9 +144,12 @@ export class ConfigMapJournal extends MemoryJournal {
 function bound(r: CommandResult): CommandResult {
   if (JSON.stringify(r).length <= MAX_ENTRY_BYTES) return r;
   const n = r.objects?.length ?? 0;
+  // A pivot inventory's data is dropped too: a read answered again without it is repeated by the
+  // mover (a new command), never trusted empty (see pivot/link.ts).
   return {
     ...r,
     objects: [],
+    ...(r.dataJson ? { dataJson: "" } : {}),
     message: `${r.message ?? ""} (per-object detail of ${n} objects dropped: too large to keep)`.trim(),
   };
 }

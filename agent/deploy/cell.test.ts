@@ -12,6 +12,7 @@ describe("renderCellManifests", () => {
       "RoleBinding",
       "ClusterRole",
       "ClusterRoleBinding",
+      "ClusterRole",
       "Service",
       "Deployment",
       "PodDisruptionBudget",
@@ -37,9 +38,22 @@ describe("renderCellManifests", () => {
     const rules: { resources: string[]; verbs: string[] }[] = kind("Role").rules;
     expect(rules.flatMap((r) => r.verbs)).not.toContain("*");
     expect(rules.flatMap((r) => r.resources)).not.toContain("*");
-    expect(rules.find((r) => r.resources.includes("agentcommands"))!.verbs).not.toContain("create");
+    // The cell creates AgentCommands only for a pivot's steps, and never deletes a ClusterPivot.
+    expect(rules.filter((r) => r.resources.includes("agentcommands")).flatMap((r) => r.verbs)).toEqual([
+      "get",
+      "list",
+      "watch",
+      "delete",
+      "create",
+    ]);
+    expect(rules.find((r) => r.resources.includes("clusterpivots"))!.verbs).not.toContain("delete");
     expect(kind("ClusterRole").rules).toEqual([
       { apiGroups: [""], resources: ["namespaces"], resourceNames: ["lattice-system"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["namespaces"], resourceNames: ["kube-system"], verbs: ["get"] },
+      { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list"] },
     ]);
+    // The pivot role is bound per cluster namespace, never cluster-wide.
+    const bindings = objs.filter((o) => o.kind === "ClusterRoleBinding") as unknown as { roleRef: { name: string } }[];
+    expect(bindings.map((b) => b.roleRef.name)).not.toContain("lattice-cell-pivot");
   });
 });

@@ -15,6 +15,7 @@
 //    for 10,000 agents per replica; a small young generation (CELL_NODE_OPTIONS);
 //  - non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp.
 import type { KubeObject } from "../../core/k8s/object";
+import { capiGroups } from "../child/capi-kinds";
 
 export const CELL_NAME = "lattice-cell";
 
@@ -27,6 +28,17 @@ export const CELL_NAME = "lattice-cell";
 export const CELL_NODE_OPTIONS = "--max-semi-space-size=2";
 export const LINK_PORT = 8443;
 export const BOOTSTRAP_PORT = 8444;
+
+/** The ClusterRole of the pivot mover, bound per Cluster API namespace (pivot/request.ts). */
+export const CELL_PIVOT_ROLE = "lattice-cell-pivot";
+
+/** The mover's rights in a cluster's Cluster API namespace of the parent: read, pause, fence, delete. */
+export function cellPivotRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+  return [
+    { apiGroups: capiGroups(), resources: ["*"], verbs: ["get", "list", "patch", "update", "delete"] },
+    { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get", "list", "patch", "delete"] },
+  ];
+}
 
 /** What the manifests need to know. */
 export interface CellManifestOptions {
@@ -60,6 +72,10 @@ export function renderCellManifests(o: CellManifestOptions): KubeObject[] {
     { apiGroups: ["agent.lattice.dev"], resources: ["clusterlinks/status"], verbs: ["get", "patch"] },
     { apiGroups: ["agent.lattice.dev"], resources: ["agentcommands"], verbs: ["get", "list", "watch", "delete"] },
     { apiGroups: ["agent.lattice.dev"], resources: ["agentcommands/status"], verbs: ["patch"] },
+    // The pivot mover (pivot/controller.ts): its journals, and the steps it queues for an agent.
+    { apiGroups: ["agent.lattice.dev"], resources: ["clusterpivots"], verbs: ["get", "list", "create", "update"] },
+    { apiGroups: ["agent.lattice.dev"], resources: ["clusterpivots/status"], verbs: ["get", "update"] },
+    { apiGroups: ["agent.lattice.dev"], resources: ["agentcommands"], verbs: ["create"] },
   ];
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(CELL_NAME) },
@@ -76,7 +92,12 @@ export function renderCellManifests(o: CellManifestOptions): KubeObject[] {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
       metadata: { name: `${CELL_NAME}-${o.namespace}`, labels },
-      rules: [{ apiGroups: [""], resources: ["namespaces"], resourceNames: [o.namespace], verbs: ["get"] }],
+      rules: [
+        { apiGroups: [""], resources: ["namespaces"], resourceNames: [o.namespace], verbs: ["get"] },
+        // The pivot mover: the parent's API identity, and which kinds move (CRD labels, versions).
+        { apiGroups: [""], resources: ["namespaces"], resourceNames: ["kube-system"], verbs: ["get"] },
+        { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list"] },
+      ],
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -84,6 +105,14 @@ export function renderCellManifests(o: CellManifestOptions): KubeObject[] {
       metadata: { name: `${CELL_NAME}-${o.namespace}`, labels },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `${CELL_NAME}-${o.namespace}` },
       subjects: [{ kind: "ServiceAccount", name: CELL_NAME, namespace: o.namespace }],
+    },
+    // What the pivot mover does to a cluster's Cluster API objects in the parent. Not bound here:
+    // pivot/request.ts binds it in the one namespace of the cluster that is asked to pivot.
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: CELL_PIVOT_ROLE, labels },
+      rules: cellPivotRules(),
     },
     {
       apiVersion: "v1",

@@ -1,11 +1,17 @@
 // The agent's RBAC in the child, least privilege, rendered from the policy's kinds table
 // (agent/child/capi-kinds.ts), resource by resource:
-//   ClusterRole  lattice-agent-read   read Nodes and the table's Cluster API kinds (health, owners)
+//   ClusterRole  lattice-agent-read   read Nodes and the table's Cluster API kinds (health, owners);
+//                                     for a pivot: the kube-system Namespace (the API identity) and
+//                                     CRDs by name (storage versions), get only
 //   Role         lattice-agent        (agent namespace) its identity and key Secrets, its journal
 //   Role         lattice-agent-capi   (CAPI namespace) create/patch the table's kinds and Secrets;
-//                                     the status of the kinds an import may write
-// No delete verb anywhere, no wildcard, nothing on workloads, RBAC or cluster-scoped writes. The
-// CAPI namespace is never the agent's own: there the Secret rule would reach its identity and key.
+//                                     the status of the kinds an import may write; for a pivot
+//                                     (pivotRules): update and delete the table's import kinds, and
+//                                     the cluster's Secrets and ConfigMaps
+// No wildcard, nothing on workloads, RBAC or cluster-scoped writes. Delete exists only in the CAPI
+// namespace, for a pivot's rollback; RBAC cannot select by label, so agent/child/pivot-policy.ts
+// limits it to live objects carrying the pivot id of a journal the cell names. The CAPI namespace is
+// never the agent's own: there the Secret rule would reach its identity and key.
 import type { KubeObject } from "../../core/k8s/object";
 import { AGENT_NAME, IDENTITY_SECRET_NAME, JOURNAL_CONFIGMAP_NAME, KEY_SECRET_NAME } from "../api/child";
 import { CAPI_KINDS, capiGroups, type CapiKind } from "../child/capi-kinds";
@@ -26,6 +32,32 @@ export function readRules(): PolicyRule[] {
   return [
     { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
     ...byGroup(CAPI_KINDS, (k) => [k.resource], ["get", "list", "watch"]),
+    ...pivotReadRules(),
+  ];
+}
+
+/** A pivot's reads outside the CAPI namespace: the API identity and CRD storage versions. */
+export function pivotReadRules(): PolicyRule[] {
+  return [
+    { apiGroups: [""], resources: ["namespaces"], verbs: ["get"], resourceNames: ["kube-system"] },
+    { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get"] },
+  ];
+}
+
+/**
+ * A pivot's writes in the CAPI namespace (agent/child/pivot.ts): update for a copy that differs from
+ * its source, delete for a rollback's removal of its own copies — of the kinds an import may write —
+ * and the cluster's Secrets and ConfigMaps (moved alike).
+ */
+export function pivotRules(): PolicyRule[] {
+  return [
+    ...byGroup(
+      CAPI_KINDS.filter((k) => k.commands.includes("import")),
+      (k) => [k.resource],
+      ["update", "delete"],
+    ),
+    { apiGroups: [""], resources: ["secrets"], verbs: ["list", "update", "delete"] },
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "update", "patch", "delete"] },
   ];
 }
 
@@ -106,7 +138,7 @@ export function renderAgentRbac(namespace: string, capiNamespace: string): KubeO
     binding("ClusterRoleBinding", `${AGENT_NAME}-read`, undefined, "ClusterRole"),
     role("Role", AGENT_NAME, namespace, selfRules()),
     binding("RoleBinding", AGENT_NAME, namespace, "Role"),
-    role("Role", `${AGENT_NAME}-capi`, capiNamespace, capiRules()),
+    role("Role", `${AGENT_NAME}-capi`, capiNamespace, [...capiRules(), ...pivotRules()]),
     binding("RoleBinding", `${AGENT_NAME}-capi`, capiNamespace, "Role"),
   ];
 }

@@ -28,6 +28,7 @@ export type { CommandResult, CommandResult__Output } from "../../proto/gen/latti
 export type { Health, Health__Output } from "../../proto/gen/lattice/agent/v1/Health";
 export type { Hello, Hello__Output } from "../../proto/gen/lattice/agent/v1/Hello";
 export type { ObjectResult, ObjectResult__Output } from "../../proto/gen/lattice/agent/v1/ObjectResult";
+export type { PivotStep, PivotStep__Output } from "../../proto/gen/lattice/agent/v1/PivotStep";
 export type { StatusReport, StatusReport__Output } from "../../proto/gen/lattice/agent/v1/StatusReport";
 export type { LinkClient, LinkHandlers } from "../../proto/gen/lattice/agent/v1/Link";
 export { Outcome } from "../../proto/gen/lattice/agent/v1/Outcome";

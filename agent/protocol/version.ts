@@ -11,7 +11,7 @@ export const MIN_PROTOCOL_VERSION = 1;
 export const LATTICE_VERSION = "0.1.0";
 
 /** What the agent can execute; sent in Hello.capabilities. */
-export const AGENT_CAPABILITIES = ["apply", "import", "status", "renew"] as const;
+export const AGENT_CAPABILITIES = ["apply", "import", "status", "renew", "pivot"] as const;
 
 /** The outcome of a version negotiation. */
 export type Negotiation = { ok: true; version: number } | { ok: false; reason: string };

@@ -16,6 +16,7 @@ import type { Hello as _lattice_agent_v1_Hello, Hello__Output as _lattice_agent_
 import type { ImportObjects as _lattice_agent_v1_ImportObjects, ImportObjects__Output as _lattice_agent_v1_ImportObjects__Output } from './lattice/agent/v1/ImportObjects';
 import type { LinkClient as _lattice_agent_v1_LinkClient, LinkDefinition as _lattice_agent_v1_LinkDefinition } from './lattice/agent/v1/Link';
 import type { ObjectResult as _lattice_agent_v1_ObjectResult, ObjectResult__Output as _lattice_agent_v1_ObjectResult__Output } from './lattice/agent/v1/ObjectResult';
+import type { PivotStep as _lattice_agent_v1_PivotStep, PivotStep__Output as _lattice_agent_v1_PivotStep__Output } from './lattice/agent/v1/PivotStep';
 import type { RenewRequest as _lattice_agent_v1_RenewRequest, RenewRequest__Output as _lattice_agent_v1_RenewRequest__Output } from './lattice/agent/v1/RenewRequest';
 import type { Renewed as _lattice_agent_v1_Renewed, Renewed__Output as _lattice_agent_v1_Renewed__Output } from './lattice/agent/v1/Renewed';
 import type { ReportStatus as _lattice_agent_v1_ReportStatus, ReportStatus__Output as _lattice_agent_v1_ReportStatus__Output } from './lattice/agent/v1/ReportStatus';
@@ -49,6 +50,7 @@ export interface ProtoGrpcType {
         ObjectAction: EnumTypeDefinition
         ObjectResult: MessageTypeDefinition<_lattice_agent_v1_ObjectResult, _lattice_agent_v1_ObjectResult__Output>
         Outcome: EnumTypeDefinition
+        PivotStep: MessageTypeDefinition<_lattice_agent_v1_PivotStep, _lattice_agent_v1_PivotStep__Output>
         RenewRequest: MessageTypeDefinition<_lattice_agent_v1_RenewRequest, _lattice_agent_v1_RenewRequest__Output>
         Renewed: MessageTypeDefinition<_lattice_agent_v1_Renewed, _lattice_agent_v1_Renewed__Output>
         ReportStatus: MessageTypeDefinition<_lattice_agent_v1_ReportStatus, _lattice_agent_v1_ReportStatus__Output>

@@ -133,7 +133,7 @@ describe("parent link end to end (child in its own network namespace)", () => {
       kubernetesVersion: version,
       protocolVersion: 1,
     });
-    expect(first.reported?.capabilities).toEqual(["apply", "import", "renew", "status"]);
+    expect(first.reported?.capabilities).toEqual(["apply", "import", "pivot", "renew", "status"]);
     expect(first.reported?.cell).toBe(cell.lines().find((l) => l.msg === "cell ready")?.instance);
     // Heartbeats keep arriving: the recorded time moves on.
     await eventually(
@@ -379,7 +379,7 @@ describe("parent link end to end (child in its own network namespace)", () => {
     expect(out.message).toMatch(/only the cluster's own Secrets/);
   });
 
-  it("gives the agent the RBAC its policy needs and nothing more (no cluster-admin, no delete)", async () => {
+  it("gives the agent the RBAC its policy needs and nothing more (no cluster-admin, deletes only in the CAPI namespace)", async () => {
     type Attrs = {
       verb: string;
       group: string;
@@ -410,10 +410,17 @@ describe("parent link end to end (child in its own network namespace)", () => {
       { verb: "list", group: "", resource: "nodes" },
       { verb: "get", group: "", resource: "secrets", name: IDENTITY_SECRET_NAME, namespace: AGENT_NAMESPACE },
       { verb: "patch", group: "", resource: "secrets", name: KEY_SECRET_NAME, namespace: AGENT_NAMESPACE },
-    ];
-    const denied = [
+      // A pivot's rollback (agent/child/pivot-policy.ts limits it to the pivot's own copies).
       { verb: "delete", group: "cluster.x-k8s.io", resource: "clusters", namespace: CAPI_NS },
       { verb: "delete", group: "", resource: "secrets", namespace: CAPI_NS },
+      { verb: "get", group: "", resource: "namespaces", name: "kube-system" },
+    ];
+    const denied = [
+      { verb: "delete", group: "cluster.x-k8s.io", resource: "clusters", namespace: "kube-system" },
+      { verb: "delete", group: "", resource: "secrets", namespace: AGENT_NAMESPACE },
+      { verb: "delete", group: "", resource: "configmaps", namespace: AGENT_NAMESPACE },
+      { verb: "get", group: "", resource: "namespaces", name: "default" },
+      { verb: "create", group: "apiextensions.k8s.io", resource: "customresourcedefinitions" },
       { verb: "create", group: "apps", resource: "deployments", namespace: CAPI_NS },
       { verb: "patch", group: "apps", resource: "deployments", namespace: AGENT_NAMESPACE },
       { verb: "create", group: "cluster.x-k8s.io", resource: "clusters", namespace: "kube-system" },

@@ -93,7 +93,7 @@ export interface CellReady {
 export async function startCell(
   parent: ControlPlane,
   dir: string,
-  opts: { host: string; name?: string; args?: string[] },
+  opts: { host: string; name?: string; args?: string[]; env?: NodeJS.ProcessEnv; noWait?: boolean },
 ): Promise<LatticeProc & { ready: CellReady }> {
   const p = startLattice(
     opts.name ?? "cell",
@@ -120,7 +120,10 @@ export async function startCell(
       ...(opts.args ?? []),
     ],
     dir,
+    undefined,
+    opts.env,
   );
+  if (opts.noWait) return { ...p, ready: undefined as unknown as CellReady };
   const ready = (await p.waitFor((l) => l.msg === "cell ready", "cell ready", 60_000)) as unknown as CellReady;
   return { ...p, ready };
 }

@@ -5,6 +5,7 @@
 import type { ApplyManifests as _lattice_agent_v1_ApplyManifests, ApplyManifests__Output as _lattice_agent_v1_ApplyManifests__Output } from '../../../lattice/agent/v1/ApplyManifests';
 import type { ImportObjects as _lattice_agent_v1_ImportObjects, ImportObjects__Output as _lattice_agent_v1_ImportObjects__Output } from '../../../lattice/agent/v1/ImportObjects';
 import type { ReportStatus as _lattice_agent_v1_ReportStatus, ReportStatus__Output as _lattice_agent_v1_ReportStatus__Output } from '../../../lattice/agent/v1/ReportStatus';
+import type { PivotStep as _lattice_agent_v1_PivotStep, PivotStep__Output as _lattice_agent_v1_PivotStep__Output } from '../../../lattice/agent/v1/PivotStep';
 
 /**
  * A command for the agent. Execute at most once per id.
@@ -21,7 +22,8 @@ export interface Command {
   'apply'?: (_lattice_agent_v1_ApplyManifests | null);
   'importObjects'?: (_lattice_agent_v1_ImportObjects | null);
   'reportStatus'?: (_lattice_agent_v1_ReportStatus | null);
-  'kind'?: "apply"|"importObjects"|"reportStatus";
+  'pivot'?: (_lattice_agent_v1_PivotStep | null);
+  'kind'?: "apply"|"importObjects"|"reportStatus"|"pivot";
 }
 
 /**
@@ -39,5 +41,6 @@ export interface Command__Output {
   'apply'?: (_lattice_agent_v1_ApplyManifests__Output | null);
   'importObjects'?: (_lattice_agent_v1_ImportObjects__Output | null);
   'reportStatus'?: (_lattice_agent_v1_ReportStatus__Output | null);
-  'kind'?: "apply"|"importObjects"|"reportStatus";
+  'pivot'?: (_lattice_agent_v1_PivotStep__Output | null);
+  'kind'?: "apply"|"importObjects"|"reportStatus"|"pivot";
 }

@@ -20,6 +20,11 @@ export interface CommandResult {
    */
   'status'?: (_lattice_agent_v1_StatusReport | null);
   'finishedUnixMs'?: (number | string | Long);
+  /**
+   * For a PivotStep that reads (describe, inventory): what it read, as JSON (identities, UIDs,
+   * marks and SHA-256 digests; never object contents, so never Secret data).
+   */
+  'dataJson'?: (string);
 }
 
 /**
@@ -35,4 +40,9 @@ export interface CommandResult__Output {
    */
   'status': (_lattice_agent_v1_StatusReport__Output | null);
   'finishedUnixMs': (number);
+  /**
+   * For a PivotStep that reads (describe, inventory): what it read, as JSON (identities, UIDs,
+   * marks and SHA-256 digests; never object contents, so never Secret data).
+   */
+  'dataJson': (string);
 }
