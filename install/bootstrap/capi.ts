@@ -84,7 +84,7 @@ export async function startCapiManager(cp: LocalControlPlane, opts: CapiOptions)
     ? launchRecorded(cp.dir, opts.launcher, rec)
     : opts.launcher(rec.name, rec.bin, rec.args, rec.log, { ...process.env, ...rec.env });
 
-  const webhooks = webhookConfigurations(url, caBundle);
+  const webhooks = capiWebhookConfigurations(url, caBundle);
   const stop = async () => {
     for (const w of webhooks)
       await cp.client.delete({ apiVersion: w.apiVersion, kind: w.kind, name: w.metadata.name }).catch(() => undefined);
@@ -100,7 +100,7 @@ export async function startCapiManager(cp: LocalControlPlane, opts: CapiOptions)
   return { process: proc, webhookPort, stop };
 }
 
-function withConversion(crd: KubeObject, url: string, caBundle: string): KubeObject {
+export function withConversion(crd: KubeObject, url: string, caBundle: string): KubeObject {
   const spec = crd.spec as { versions: unknown[] };
   if (spec.versions.length < 2) return crd;
   return {
@@ -116,7 +116,7 @@ function withConversion(crd: KubeObject, url: string, caBundle: string): KubeObj
 }
 
 /** The manager's webhook configurations, re-pointed from an in-cluster Service to our URL. */
-function webhookConfigurations(url: (p: string) => string, caBundle: string): KubeObject[] {
+export function capiWebhookConfigurations(url: (p: string) => string, caBundle: string): KubeObject[] {
   const { module, version } = CRD_SETS["capi-core"];
   const file = path.join(moduleDir(module, version), "core/config/webhook/manifests.yaml");
   return parseAllDocuments(readFileSync(file, "utf8"))

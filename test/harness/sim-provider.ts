@@ -190,22 +190,7 @@ async function kubelet(cp: LocalControlPlane, cluster: string, log: (l: string) 
       try {
         const podDir = path.join(cp.dir, "pods", `${ns}.${d.metadata.name}`);
         mkdirSync(podDir, { recursive: true });
-        let args = [...(c.args ?? [])];
-        for (const vm of c.volumeMounts ?? []) {
-          const vol = spec.volumes?.find((v) => v.name === vm.name);
-          if (!vol?.secret) continue;
-          const secret = await cp.client.get({
-            apiVersion: "v1",
-            kind: "Secret",
-            name: vol.secret.secretName,
-            namespace: ns,
-          });
-          const dir = path.join(podDir, vm.name);
-          mkdirSync(dir, { recursive: true });
-          for (const [key, v] of Object.entries((secret.data ?? {}) as Record<string, string>))
-            writeFileSync(path.join(dir, key), Buffer.from(v, "base64"), { mode: 0o600 });
-          args = args.map((a) => a.split(vm.mountPath).join(dir));
-        }
+        const args = await mountSecrets(cp, ns, spec, c, podDir);
         const [bin, ...pre] = cmd();
         const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? ""]));
         const p = durableLauncher(
@@ -224,7 +209,7 @@ async function kubelet(cp: LocalControlPlane, cluster: string, log: (l: string) 
         closeSync(fd);
         unlinkSync(lock);
       }
-    }
+    } else await mountSecrets(cp, ns, spec, c, path.join(cp.dir, "pods", `${ns}.${d.metadata.name}`)); // as a kubelet refreshes them
     const st = d.status as { availableReplicas?: number; observedGeneration?: number } | undefined;
     if (st?.availableReplicas !== 1 || st.observedGeneration !== meta(d).generation)
       await cp.client.applyStatus(
@@ -255,6 +240,40 @@ async function kubelet(cp: LocalControlPlane, cluster: string, log: (l: string) 
   }
   // Deployments deleted (Lattice stopped in the cluster): their pods stop.
   await stopPods(cp.dir, want);
+}
+
+/**
+ * Secret volumes as files under the pod's directory (rewritten when the Secret changes, as a kubelet
+ * does; controller-runtime reloads its serving certificate), and the container's args with each
+ * mount path replaced by that directory.
+ */
+async function mountSecrets(
+  cp: LocalControlPlane,
+  ns: string,
+  spec: PodSpec,
+  c: Container,
+  podDir: string,
+): Promise<string[]> {
+  let args = [...(c.args ?? [])];
+  for (const vm of c.volumeMounts ?? []) {
+    const vol = spec.volumes?.find((v) => v.name === vm.name);
+    if (!vol?.secret) continue;
+    const secret = await cp.client.get({
+      apiVersion: "v1",
+      kind: "Secret",
+      name: vol.secret.secretName,
+      namespace: ns,
+    });
+    const dir = path.join(podDir, vm.name);
+    mkdirSync(dir, { recursive: true });
+    for (const [key, v] of Object.entries((secret.data ?? {}) as Record<string, string>)) {
+      const file = path.join(dir, key);
+      const content = Buffer.from(v, "base64");
+      if (!existsSync(file) || !readFileSync(file).equals(content)) writeFileSync(file, content, { mode: 0o600 });
+    }
+    args = args.map((a) => a.split(vm.mountPath).join(dir));
+  }
+  return args;
 }
 
 /** Stop the simulated pods of a cluster, except those still wanted. */
