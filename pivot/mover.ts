@@ -355,11 +355,18 @@ export class Mover {
       this.o.target.inventory(entries, j.spec.pivotId),
       this.o.source.read(entries.filter((e) => e.deleteFromSource)),
     ]);
+    const planUids = new Set(entries.map((e) => e.sourceUid));
     const problems = [
       ...entries
         .filter((e) => {
           const t = inv.byKey.get(keyOf(e));
-          return !t || t.sourceUid !== e.sourceUid;
+          // After activation the target's controllers own the copies, and some rewrite their
+          // metadata: the MachineDeployment controller propagates its annotations to its
+          // MachineSets, so a MachineSet's source-UID mark becomes its MachineDeployment's (seen
+          // with the real CAPI core manager in `lattice install`). A copy verified before activation
+          // whose mark is missing or names another object of this plan is still this pivot's copy;
+          // a mark naming a source outside the plan is not.
+          return !t || (t.sourceUid !== undefined && !planUids.has(t.sourceUid));
         })
         .map((e) => `${describe(e)} is not in the target`),
       ...entries
