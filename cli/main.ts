@@ -58,6 +58,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "install a self-managing cluster from one file (bootstrap, provision, pivot; resumable)",
     load: async () => (await import("./commands/install")).run,
   },
+  uninstall: {
+    summary: "remove a cluster lattice install made: reverse pivot, delete through Cluster API (resumable)",
+    load: async () => (await import("./commands/uninstall")).run,
+  },
 };
 
 function usage(): string {

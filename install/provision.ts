@@ -138,12 +138,28 @@ export async function provision(o: ProvisionOptions): Promise<Provisioned> {
         }
       },
     })
+    .catch((e: Error) => {
+      throw new Error(engineFailure(e.message), { cause: e });
+    })
     .finally(() => process.chdir(cwd));
   const out = res.outputs;
   return {
     kubeconfig: String(out.kubeconfig?.value ?? ""),
     machines: (out.machines?.value as { ready: number; total: number }) ?? { ready: 0, total: 0 },
   };
+}
+
+/**
+ * The line that says why an engine run failed: the provider's own message ("LatticeCluster ns/name:
+ * not ready after … s; waiting for: …") rather than the engine's whole output.
+ */
+export function engineFailure(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim());
+  const provider =
+    lines.find((l) => /^\* LatticeCluster /.test(l)) ?? lines.find((l) => /^error: LatticeCluster /.test(l));
+  if (provider) return provider.replace(/^(\* |error: )/, "");
+  const err = lines.filter((l) => l.startsWith("error: ") && !/update failed|preview failed/.test(l)).pop();
+  return err ? err.slice("error: ".length) : (lines.find((l) => l) ?? "the engine failed");
 }
 
 /** Forget the provisioning stack (its resources now live in the cluster itself, after the pivot). */

@@ -117,7 +117,10 @@ export async function run(argv: string[], io: CommandIO = processIO): Promise<nu
   const machines = machineProviders("install", !!f["simulate-machines"], stateDir);
   const simulate = true;
   const resume = resumeCommand("install", file, stateDir, simulate);
-  const prior = readJournal(stateDir);
+  const last = readJournal(stateDir);
+  // A finished uninstall or abort leaves its journal: a new install starts afresh.
+  const finished = last && last.operation !== "install" && ["Completed", "Aborted"].includes(last.phase);
+  const prior = finished ? undefined : last;
   if (prior && prior.operation !== "install" && !(f.abort && prior.operation === "abort"))
     throw new CliError(`install: ${stateDir} holds a ${prior.operation} (phase ${prior.phase}), not an install`);
   if (prior?.phase === "Completed") {
