@@ -99,6 +99,14 @@ export function startSimProvider(opts: SimProviderOptions): { stop(): Promise<vo
       return;
     }
     const paused = PAUSED in (m.annotations ?? {}) || (await clusterPaused(ns, name));
+    // The finalizer first: a DockerCluster deleted while its machines start must still reach us.
+    if (!paused && !m.finalizers?.includes(FINALIZER))
+      await k.request(
+        "PATCH",
+        await k.pathOf(INFRA, "DockerCluster", ns, dc.metadata.name),
+        { metadata: { finalizers: [...(m.finalizers ?? []), FINALIZER] } },
+        "application/merge-patch+json",
+      );
     if (!children.has(name)) {
       const adopted = await adoptLocalControlPlane(dir, durableLauncher);
       if (adopted) {
@@ -110,13 +118,6 @@ export function startSimProvider(opts: SimProviderOptions): { stop(): Promise<vo
         opts.log(`cluster ${ns}/${name}: simulated machines' control plane started at ${cp.server} (data ${dir})`);
       }
     }
-    if (!paused && !m.finalizers?.includes(FINALIZER))
-      await k.request(
-        "PATCH",
-        await k.pathOf(INFRA, "DockerCluster", ns, dc.metadata.name),
-        { metadata: { finalizers: [...(m.finalizers ?? []), FINALIZER] } },
-        "application/merge-patch+json",
-      );
   }
 
   async function clusterPaused(ns: string, name: string): Promise<boolean> {

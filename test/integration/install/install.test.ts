@@ -190,6 +190,7 @@ test("install killed once in every phase, resumed each time: it completes, and t
       await sleep(1000);
     }
     expect(running).toBe(4);
+    installed = stateDir;
     process.stdout.write(
       `scaled workers 2 → 3 in the self-managed cluster in ${((Date.now() - scaledAt) / 1000).toFixed(1)} s\n`,
     );
