@@ -54,6 +54,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "move a namespace's Cluster API objects to another management cluster (journaled, resumable)",
     load: async () => (await import("./commands/pivot")).run,
   },
+  install: {
+    summary: "install a self-managing cluster from one file (bootstrap, provision, pivot; resumable)",
+    load: async () => (await import("./commands/install")).run,
+  },
+  uninstall: {
+    summary: "remove a cluster lattice install made: reverse pivot, delete through Cluster API (resumable)",
+    load: async () => (await import("./commands/uninstall")).run,
+  },
 };
 
 function usage(): string {

@@ -24,6 +24,12 @@ export interface LatticeClusterArgs {
   /** The parent cluster: its kubeconfig (kept as a secret), and optionally a provider for the Secrets written there. */
   parent: { kubeconfig: pulumi.Input<string>; provider?: k8s.Provider };
   /**
+   * A root cluster: `parent` is only a bootstrap that provisions it and then goes away (`lattice
+   * install` pivots the cluster into itself). No parent link: no token, no link files on its nodes,
+   * no agent awaited; `agent` reports "none (root cluster)".
+   */
+  root?: boolean;
+  /**
    * Cloud credentials from Pulumi config secrets: the data of the Secret the spec references
    * (aws credentialsSecretRef, proxmox credentials_secret_ref, openstack cloudsSecretRef). Absent:
    * that Secret must already exist in the parent.
@@ -86,7 +92,7 @@ export class LatticeCluster extends pulumi.ComponentResource {
     super("lattice:index:LatticeCluster", name, {}, opts);
     const doc = clusterDocument(name, args);
     const namespace = args.namespace ?? "default";
-    const manifests = compileCluster(doc, { defaultNamespace: namespace });
+    const manifests = compileCluster(doc, { defaultNamespace: namespace, ...(args.root ? { root: true } : {}) });
     const workers = workerPoolsOf(doc).reduce((n, p) => n + p.replicas, 0);
 
     const dependsOn: pulumi.Resource[] = [];
@@ -139,6 +145,7 @@ export class LatticeCluster extends pulumi.ComponentResource {
         desired: { controlPlane: doc.spec.nodes.controlPlane.replicas, workers },
         timeoutSeconds: args.timeoutSeconds ?? 1800,
         ...(args.linkNamespace ? { linkNamespace: args.linkNamespace } : {}),
+        ...(args.root ? { root: true } : {}),
       },
       { parent: this, dependsOn },
     );

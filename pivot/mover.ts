@@ -356,14 +356,19 @@ export class Mover {
       this.o.target.inventory(entries, j.spec.pivotId),
       this.o.source.read(entries.filter((e) => e.deleteFromSource)),
     ]);
+    const planUids = new Set(entries.map((e) => e.sourceUid));
     const problems = [
       ...entries
         .filter((e) => {
           const t = inv.byKey.get(keyOf(e));
-          // Either mark will do: once active, the target's controllers may rewrite one — a
-          // MachineDeployment propagates its annotations, its own source-UID mark included, to
-          // its MachineSets (seen with the real CAPI manager over the slower link).
-          return !t || (t.sourceUid !== e.sourceUid && t.pivotId !== j.spec.pivotId);
+          // After activation the target's controllers own the copies, and some rewrite their
+          // metadata: the MachineDeployment controller propagates its annotations (our source-UID
+          // mark too) to its MachineSets. A copy verified before activation still counts when it
+          // carries this pivot's id, or a source-UID mark that is missing or names an object of
+          // this plan; a mark naming a source outside the plan does not.
+          if (!t) return true;
+          if (t.sourceUid === e.sourceUid || t.pivotId === j.spec.pivotId) return false;
+          return t.sourceUid !== undefined && !planUids.has(t.sourceUid);
         })
         .map((e) => `${describe(e)} is not in the target`),
       // Activation happened before this phase: a copied Cluster or ClusterClass still paused means

@@ -53,6 +53,7 @@ function contextOf(doc: LatticeCluster, opts: CompileClusterOptions): ClusterCon
     pools: workerPoolsOf(doc),
     labels: clusterOwnershipLabels(namespace, name),
     parent: opts.parent ? normalizeParent(opts.parent) : undefined,
+    root: !!opts.root,
     kubeVipImage: opts.kubeVipImage ?? DEFAULT_KUBE_VIP_IMAGE,
   };
 }

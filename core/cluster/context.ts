@@ -20,6 +20,8 @@ export interface ClusterContext {
   /** Ownership labels (clusterOwnershipLabels). */
   readonly labels: StringMap;
   readonly parent: ParentLink | undefined;
+  /** A root cluster (installed from a bootstrap that goes away): no parent link on its nodes. */
+  readonly root: boolean;
   readonly kubeVipImage: string;
 }
 

@@ -49,9 +49,12 @@ function controlPlaneConfig(ctx: ClusterContext, node: NodeSetup): KubeadmConfig
     spec.initConfiguration = { nodeRegistration: reg };
     spec.joinConfiguration = { nodeRegistration: registration(node) };
   }
-  spec.files = [...node.controlPlaneFiles, ...linkFiles(ctx.name, "kubeadm", ctx.parent)];
+  // A root cluster (ctx.root) has no parent: no link files, no bootstrap command.
+  const files = [...node.controlPlaneFiles, ...(ctx.root ? [] : linkFiles(ctx.name, "kubeadm", ctx.parent))];
+  if (files.length) spec.files = files;
   if (node.controlPlanePreCommands.length) spec.preKubeadmCommands = [...node.controlPlanePreCommands];
-  spec.postKubeadmCommands = [...node.controlPlanePostCommands, linkCommand()];
+  const post = [...node.controlPlanePostCommands, ...(ctx.root ? [] : [linkCommand()])];
+  if (post.length) spec.postKubeadmCommands = post;
   return { ...spec, ...users(node) };
 }
 

@@ -31,6 +31,19 @@ describe.each(COMBINATIONS)("%s × %s", (provider, bootstrap) => {
   const withoutParent = compileCluster(doc, { defaultNamespace: "clusters" });
   const controlPlane = (objs: KubeObject[]) => objs.find((o) => /ControlPlane$/.test(o.kind)) as KubeObject;
 
+  it("puts nothing of the link on a root cluster's nodes (lattice install: no parent)", () => {
+    const root = compileCluster(doc, { defaultNamespace: "clusters", root: true });
+    const all = toYamlStream(root);
+    expect(all).not.toContain(secret);
+    expect(all).not.toContain(NODE_PATHS.script);
+    expect(filesOf(controlPlane(root)).filter((f) => (Object.values(NODE_PATHS) as string[]).includes(f.path))).toEqual(
+      [],
+    );
+    expect(() => compileCluster(doc, { defaultNamespace: "clusters", root: true, parent: GOLDEN_PARENT })).toThrow(
+      /root cluster has no parent/,
+    );
+  });
+
   it("references the token in the bootstrap Secret and never contains it", () => {
     const token = filesOf(controlPlane(withParent)).filter((f) => f.path === NODE_PATHS.token);
     expect(token).toEqual([

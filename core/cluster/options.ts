@@ -13,6 +13,11 @@ export interface ParentLink {
 /** What the cluster compiler takes besides the document. */
 export interface ClusterCompileOptions {
   readonly parent?: ParentLink;
+  /**
+   * A root cluster: `lattice install` provisions it from a bootstrap that goes away, so it has no
+   * parent and its nodes get no link files, no token reference and no bootstrap command.
+   */
+  readonly root?: boolean;
   /** The kube-vip image on Proxmox control planes (default DEFAULT_KUBE_VIP_IMAGE). */
   readonly kubeVipImage?: string;
 }
@@ -29,6 +34,7 @@ const IMAGE = /^[A-Za-z0-9][A-Za-z0-9./_:@-]*$/;
 
 /** Why the options are unusable (naming the option), or undefined when they are fine. */
 export function checkClusterOptions(o: ClusterCompileOptions): string | undefined {
+  if (o.root && o.parent) return "root: a root cluster has no parent link; drop parent";
   if (o.parent) {
     const url = o.parent.bootstrapUrl.replace(/\/+$/, "");
     if (!URL_FORM.test(url))

@@ -45,9 +45,9 @@ export function rke2Plan(ctx: ClusterContext, infra: InfraPlan): BootstrapPlan {
     registrationMethod: node.rke2Registration,
     rolloutStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1 } },
     ...(Object.keys(agent).length ? { agentConfig: agent } : {}),
-    files: [...node.controlPlaneFiles, ...linkFiles(ctx.name, "rke2", ctx.parent)],
+    files: [...node.controlPlaneFiles, ...(ctx.root ? [] : linkFiles(ctx.name, "rke2", ctx.parent))],
     ...(node.controlPlanePreCommands.length ? { preRKE2Commands: [...node.controlPlanePreCommands] } : {}),
-    postRKE2Commands: [...node.controlPlanePostCommands, linkCommand()],
+    postRKE2Commands: [...node.controlPlanePostCommands, ...(ctx.root ? [] : [linkCommand()])],
   });
   const workerConfigs = ctx.pools.map((pool) => {
     const spec = workerConfig(node, pool);

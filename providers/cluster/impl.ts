@@ -51,6 +51,8 @@ export interface ClusterInputs {
   timeoutSeconds: number;
   /** The cell's namespace in the parent (default lattice-system). */
   linkNamespace?: string;
+  /** Root mode (`lattice install`): no parent link, so no bootstrap token and no agent to wait for. */
+  root?: boolean;
 }
 
 /** State: inputs plus what the cluster reports. */
@@ -78,9 +80,9 @@ async function observe(c: KubeClient, i: ClusterInputs): Promise<{ r: Readiness;
     namespace: i.namespace,
     labelSelector: `cluster.x-k8s.io/cluster-name=${i.name}`,
   });
-  const link = await readLinkStatus(c, i.name, { namespace: i.linkNamespace ?? DEFAULT_NAMESPACE }).catch(
-    () => undefined,
-  );
+  const link = i.root
+    ? undefined
+    : await readLinkStatus(c, i.name, { namespace: i.linkNamespace ?? DEFAULT_NAMESPACE }).catch(() => undefined);
   const secret = await c.getOrUndefined({
     apiVersion: "v1",
     kind: "Secret",
@@ -89,7 +91,11 @@ async function observe(c: KubeClient, i: ClusterInputs): Promise<{ r: Readiness;
   });
   const value = (secret?.data as Record<string, string> | undefined)?.value;
   return {
-    r: readiness({ ...(cluster ? { cluster } : {}), machines, ...(link ? { link: link.state } : {}) }, i.desired),
+    r: readiness(
+      { ...(cluster ? { cluster } : {}), machines, ...(link ? { link: link.state } : {}) },
+      i.desired,
+      !!i.root,
+    ),
     childKubeconfig: value ? Buffer.from(value, "base64").toString("utf8") : "",
   };
 }
@@ -107,7 +113,7 @@ async function waitReady(c: KubeClient, i: ClusterInputs, id: string): Promise<C
       controlPlaneEndpoint: r.controlPlaneEndpoint ?? "",
       machinesReady: r.machinesReady,
       machinesTotal: r.machinesTotal,
-      agent: r.waitingFor.some((w) => w.startsWith("agent")) ? "waiting" : "connected",
+      agent: i.root ? "none (root cluster)" : r.waitingFor.some((w) => w.startsWith("agent")) ? "waiting" : "connected",
       childKubeconfig,
     };
     if (r.summary !== last || Date.now() - lastAt > 30_000) {
@@ -137,6 +143,7 @@ const place = (i: ClusterInputs): BootstrapSecretPlace => ({
 
 /** Settle the bootstrap token against the link as it is now; says so when it changed anything. */
 async function settleToken(c: KubeClient, i: ClusterInputs): Promise<void> {
+  if (i.root) return; // a root cluster (lattice install) has no parent link and no token
   const link = await readLinkStatus(c, i.name, { namespace: i.linkNamespace ?? DEFAULT_NAMESPACE });
   const action = await settleBootstrapToken(c, place(i), link.state);
   if (action === "scrub") say(i, "the agent has connected: the bootstrap token is gone from the parent");
@@ -180,7 +187,7 @@ export async function create(inputs: ClusterInputs): Promise<pulumi.dynamic.Crea
   const c = clientFor(inputs.kubeconfig);
   const id = randomUUID();
   await ensureNamespace(c, inputs.namespace); // created if absent; never deleted by Lattice
-  await writeBootstrapSecret(c, place(inputs));
+  if (!inputs.root) await writeBootstrapSecret(c, place(inputs));
   await applyAll(c, inputs, id, {});
   say(inputs, `applied ${Object.keys(inputs.objects).length} manifests; waiting up to ${inputs.timeoutSeconds} s`);
   return { id, outs: await waitReady(c, inputs, id) };

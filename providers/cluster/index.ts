@@ -20,6 +20,8 @@ export interface ProvisionedClusterArgs {
   desired: Desired;
   timeoutSeconds: number;
   linkNamespace?: string;
+  /** Root mode: no parent link (see impl.ts ClusterInputs.root). */
+  root?: boolean;
 }
 
 /** A cluster provisioned through Cluster API in the parent, ready and linked when created. */
@@ -45,6 +47,7 @@ export class ProvisionedCluster extends pulumi.dynamic.Resource {
         desired: args.desired,
         timeoutSeconds: args.timeoutSeconds,
         ...(args.linkNamespace ? { linkNamespace: args.linkNamespace } : {}),
+        ...(args.root ? { root: true } : {}),
         phase: undefined,
         controlPlaneEndpoint: undefined,
         machinesReady: undefined,

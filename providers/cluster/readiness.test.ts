@@ -225,3 +225,12 @@ test("a Running machine without a node reference is not ready", () => {
   );
   expect(r).toMatchObject({ ready: false, machinesReady: 2, waitingFor: ["machines ready 2/3"] });
 });
+
+test("a root cluster (lattice install) awaits no agent: every other state reads the same", () => {
+  for (const [, o, phase, ready, waitingFor] of provisioning) {
+    const r = readiness({ ...o, link: undefined }, DESIRED, true);
+    const rest = waitingFor.filter((w) => !w.startsWith("agent"));
+    expect(r).toMatchObject({ phase, machinesReady: ready, waitingFor: rest, ready: rest.length === 0 });
+    expect(r.summary).toBe(`phase ${phase}, machines ${ready}/3 ready`);
+  }
+});

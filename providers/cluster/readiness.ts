@@ -39,8 +39,11 @@ type Status = {
 };
 const statusOf = (o: KubeObject | undefined): Status => (o as { status?: Status } | undefined)?.status ?? {};
 
-/** Read the observation against what is desired. */
-export function readiness(o: ClusterObservation, desired: Desired): Readiness {
+/**
+ * Read the observation against what is desired. A root cluster (`root`, installed from a bootstrap
+ * that goes away) has no parent link, so no agent is awaited.
+ */
+export function readiness(o: ClusterObservation, desired: Desired, root = false): Readiness {
   const s = statusOf(o.cluster);
   const phase = o.cluster ? (s.phase ?? "Pending") : "Absent";
   const endpoint = (o.cluster as { spec?: { controlPlaneEndpoint?: { host?: string; port?: number } } } | undefined)
@@ -56,7 +59,7 @@ export function readiness(o: ClusterObservation, desired: Desired): Readiness {
     if (phase !== "Provisioned") waitingFor.push(`phase Provisioned (now ${phase})`);
   }
   if (running.length < total || live.length !== total) waitingFor.push(`machines ready ${running.length}/${total}`);
-  if (o.link !== "connected") waitingFor.push(`agent connected (link ${o.link ?? "unknown"})`);
+  if (!root && o.link !== "connected") waitingFor.push(`agent connected (link ${o.link ?? "unknown"})`);
   return {
     ready: waitingFor.length === 0,
     phase,
@@ -64,6 +67,6 @@ export function readiness(o: ClusterObservation, desired: Desired): Readiness {
     machinesTotal: total,
     ...(endpoint?.host ? { controlPlaneEndpoint: `${endpoint.host}:${endpoint.port ?? 6443}` } : {}),
     waitingFor,
-    summary: `phase ${phase}, machines ${running.length}/${total} ready, agent ${o.link ?? "unknown"}`,
+    summary: `phase ${phase}, machines ${running.length}/${total} ready${root ? "" : `, agent ${o.link ?? "unknown"}`}`,
   };
 }

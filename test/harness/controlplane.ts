@@ -1,7 +1,7 @@
-// Local Kubernetes control planes on loopback: etcd + kube-apiserver + kube-controller-manager,
-// each with its own CA, admin kubeconfig, temp directory and chosen CRD sets. Used by integration
-// tests, benchmarks and the local `make demo` environment. Flags follow controller-runtime's
-// envtest (pkg/internal/testing/controlplane).
+// Local Kubernetes control planes on loopback for tests: the product's control plane
+// (install/bootstrap/controlplane.ts, what `lattice install` runs as its bootstrap) in a temp
+// directory, without fsync, its processes tied to the test process (and a watchdog), with chosen CRD
+// sets. Used by integration tests and benchmarks.
 //
 //   const [a, b] = await startControlPlanes(2, { crds: ["cilium", "istio"] });
 //   ... a.client.apply(obj) ...
@@ -10,17 +10,16 @@
 // With `workloads`, Deployments really roll out: the controller manager also runs the workload
 // controllers, kube-scheduler places pods, and the pod simulator (./pod-simulator.ts) plays the
 // kubelets of simulated nodes. Off by default: most tests need no pods and start faster without.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { KubeObject } from "../../core/k8s/object";
-import { KubeClient } from "../../kube/client";
-import { renderKubeconfig } from "../../kube/kubeconfig";
+import { BASE_CONTROLLERS, installCrds, startLocalControlPlane } from "../../install/bootstrap/controlplane";
+import type { Launched } from "../../install/bootstrap/procs";
+import type { KubeClient } from "../../kube/client";
 import { loadCrds, type CrdSet } from "./crds";
-import { createCa, serviceAccountKeys, type Ca } from "./pki";
+import type { Ca } from "./pki";
 import { startPodSimulator, type PodSimulator } from "./pod-simulator";
-import { freePorts, removeDir, startProcess, startWatchdog, tail, type Proc } from "./processes";
+import { removeDir, startProcess, startWatchdog, type Proc } from "./processes";
 import { toolPath } from "./tools";
 
 export type { CrdSet } from "./crds";
@@ -50,15 +49,6 @@ export interface WorkloadOptions {
   readyAfterMs?: number;
 }
 
-/** The controllers the controller manager runs: garbage collection and namespace deletion, and the
- * controllers that lift the protection finalizers of claims and volumes (else a deleted PVC stays
- * Terminating forever); with workloads, those that turn Deployments into ready pods too. */
-const BASE_CONTROLLERS = [
-  "garbage-collector-controller",
-  "namespace-controller",
-  "persistentvolumeclaim-protection-controller",
-  "persistentvolume-protection-controller",
-];
 const WORKLOAD_CONTROLLERS = [
   "deployment-controller",
   "replicaset-controller",
@@ -83,7 +73,7 @@ export interface ControlPlane {
   /** The temp directory holding data, certificates and logs (removed by stop()). */
   readonly dir: string;
   /** The processes, for tests that inspect them. */
-  readonly processes: readonly Proc[];
+  readonly processes: readonly Launched[];
   /** The pod simulator, when started with `workloads`. */
   readonly pods?: PodSimulator;
   stop(): Promise<void>;
@@ -96,16 +86,25 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const name = (opts.name ?? "cp").replace(/[^a-z0-9-]/gi, "-");
   const workloads: WorkloadOptions | undefined =
     opts.workloads === true ? {} : opts.workloads === false ? undefined : opts.workloads;
-  const bins = {
-    etcd: toolPath("etcd"),
-    apiserver: toolPath("kube-apiserver"),
-    kcm: opts.controllerManager === false && !workloads ? undefined : toolPath("kube-controller-manager"),
-    scheduler: workloads ? toolPath("kube-scheduler") : undefined,
-  };
+  // Fail loudly (MissingToolError) on a missing binary before starting anything.
+  toolPath("etcd");
+  toolPath("kube-apiserver");
+  const kcm = opts.controllerManager !== false || !!workloads;
+  if (kcm) toolPath("kube-controller-manager");
+  const scheduler = workloads ? toolPath("kube-scheduler") : undefined;
   const crds = opts.crds?.length ? loadCrds(opts.crds) : []; // fail on a missing module before starting anything
   const dir = mkdtempSync(path.join(os.tmpdir(), `lattice-${name}-`));
-  const procs: Proc[] = [];
+  const procs: Launched[] = [];
   let watchdog: Proc | undefined;
+  // The watchdog covers every process started so far: a SIGKILLed test leaves nothing behind.
+  const guard = (all: readonly Launched[]) => {
+    void watchdog?.stop();
+    watchdog = startWatchdog(
+      process.pid,
+      all.map((p) => p.pid),
+      dir,
+    );
+  };
   let pods: PodSimulator | undefined;
   const stop = async () => {
     // The simulator and the controllers first, then the API server (it holds etcd connections),
@@ -116,145 +115,31 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     removeDir(dir);
   };
   try {
-    const f = (file: string) => path.join(dir, file);
-    const ca = await createCa(`lattice-${name}-ca`);
-    const serving = await ca.sign({
-      commonName: "kube-apiserver",
-      dnsNames: ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"],
-      ipAddresses: ["127.0.0.1", "10.0.0.1"],
-      usage: "server",
-    });
-    const admin = await ca.sign({ commonName: "lattice-admin", organization: "system:masters", usage: "client" });
-    const sa = await serviceAccountKeys();
-    writeFileSync(f("ca.crt"), ca.cert);
-    writeFileSync(f("apiserver.crt"), serving.cert);
-    writeFileSync(f("apiserver.key"), serving.key, { mode: 0o600 });
-    writeFileSync(f("sa.pub"), sa.publicKey);
-    writeFileSync(f("sa.key"), sa.privateKey, { mode: 0o600 });
-
-    const [etcdPort, peerPort, port] = (await freePorts(3)) as [number, number, number];
-    const server = `https://127.0.0.1:${port}`;
-    const access = { server, ca: ca.cert, cert: admin.cert, key: admin.key };
-    const kubeconfig = renderKubeconfig(name, access);
-    writeFileSync(f("admin.kubeconfig"), kubeconfig, { mode: 0o600 });
-
-    procs.push(
-      startProcess(
-        `${name}/etcd`,
-        bins.etcd,
-        [
-          "--name",
-          "default",
-          "--data-dir",
-          f("etcd"),
-          "--listen-client-urls",
-          `http://127.0.0.1:${etcdPort}`,
-          "--advertise-client-urls",
-          `http://127.0.0.1:${etcdPort}`,
-          "--listen-peer-urls",
-          `http://127.0.0.1:${peerPort}`,
-          "--initial-advertise-peer-urls",
-          `http://127.0.0.1:${peerPort}`,
-          "--initial-cluster",
-          `default=http://127.0.0.1:${peerPort}`,
-          "--unsafe-no-fsync",
-          "--log-level",
-          "warn",
-        ],
-        f("etcd.log"),
-      ),
-    );
-    procs.push(
-      startProcess(
-        `${name}/kube-apiserver`,
-        bins.apiserver,
-        [
-          "--etcd-servers",
-          `http://127.0.0.1:${etcdPort}`,
-          "--bind-address",
-          "127.0.0.1",
-          "--advertise-address",
-          "127.0.0.1",
-          "--secure-port",
-          String(port),
-          "--cert-dir",
-          f("certs"),
-          "--tls-cert-file",
-          f("apiserver.crt"),
-          "--tls-private-key-file",
-          f("apiserver.key"),
-          "--client-ca-file",
-          f("ca.crt"),
-          "--service-account-issuer",
-          server,
-          "--service-account-key-file",
-          f("sa.pub"),
-          "--service-account-signing-key-file",
-          f("sa.key"),
-          "--service-cluster-ip-range",
-          "10.0.0.0/24",
-          "--allow-privileged=true",
-          "--authorization-mode",
-          "RBAC",
-          "--disable-admission-plugins",
-          // With workloads, the simulated kubelets register their nodes Ready and no node lifecycle
-          // controller runs: nothing would lift the not-ready taint this plugin puts on new nodes.
-          workloads ? "ServiceAccount,TaintNodesByCondition" : "ServiceAccount",
-          "--endpoint-reconciler-type",
-          "none",
-          "--profiling=false",
-          "-v",
-          "0",
-        ],
-        f("kube-apiserver.log"),
-      ),
-    );
-    watchdog = startWatchdog(
-      process.pid,
-      procs.map((p) => p.pid),
+    // The product's control plane (install/bootstrap), in a temp directory, without fsync.
+    const local = await startLocalControlPlane({
       dir,
-    );
-
-    const client = new KubeClient(access);
-    await waitReady(client, procs);
-    if (bins.kcm) {
-      const controllers = [...BASE_CONTROLLERS, ...(workloads ? WORKLOAD_CONTROLLERS : [])];
-      procs.push(
-        startProcess(
-          `${name}/kube-controller-manager`,
-          bins.kcm,
-          [
-            "--kubeconfig",
-            f("admin.kubeconfig"),
-            "--leader-elect=false",
-            "--secure-port=0",
-            "--controllers",
-            controllers.join(","),
-            "-v",
-            "0",
-          ],
-          f("kube-controller-manager.log"),
-        ),
-      );
-    }
-    if (bins.scheduler) {
+      name,
+      fsync: false,
+      controllers: kcm ? [...BASE_CONTROLLERS, ...(workloads ? WORKLOAD_CONTROLLERS : [])] : false,
+      // With workloads, the simulated kubelets register their nodes Ready and no node lifecycle
+      // controller runs: nothing would lift the not-ready taint this plugin puts on new nodes.
+      disableAdmission: workloads ? ["ServiceAccount", "TaintNodesByCondition"] : ["ServiceAccount"],
+      launcher: startProcess,
+      onLaunch: guard,
+    });
+    procs.push(...local.processes);
+    if (scheduler) {
       procs.push(
         startProcess(
           `${name}/kube-scheduler`,
-          bins.scheduler,
-          ["--kubeconfig", f("admin.kubeconfig"), "--leader-elect=false", "--secure-port=0", "-v", "0"],
-          f("kube-scheduler.log"),
+          scheduler,
+          ["--kubeconfig", local.kubeconfigPath, "--leader-elect=false", "--secure-port=0", "-v", "0"],
+          path.join(dir, "kube-scheduler.log"),
         ),
       );
+      guard(procs);
     }
-    if (procs.length > 2) {
-      await watchdog.stop(); // restart it so it also covers the controller manager and the scheduler
-      watchdog = startWatchdog(
-        process.pid,
-        procs.map((p) => p.pid),
-        dir,
-      );
-    }
+    const client = local.client;
     await installCrds(client, crds);
     if (workloads)
       pods = await startPodSimulator({
@@ -265,14 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       });
 
     const cp: ControlPlane = {
-      name,
-      server,
-      port,
-      kubeconfig,
-      kubeconfigPath: f("admin.kubeconfig"),
-      ca,
-      client,
-      dir,
+      ...local,
       processes: procs,
       ...(pods ? { pods } : {}),
       async stop() {
@@ -307,39 +185,4 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((cp) => cp.stop()));
 }
 
-async function waitReady(client: KubeClient, procs: Proc[], timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    const dead = procs.find((p) => !p.isRunning());
-    if (dead) throw new Error(`${dead.name} exited during start-up:\n${tail(dead.log)}`);
-    try {
-      await client.request("GET", "/readyz");
-      return;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    await sleep(100);
-  }
-  const api = procs[procs.length - 1]!;
-  throw new Error(`kube-apiserver not ready after ${timeoutMs} ms (${last}):\n${tail(api.log)}`);
-}
-
-/** Apply CRDs and wait until each is Established (its API is served). */
-export async function installCrds(client: KubeClient, crds: readonly KubeObject[], timeoutMs = 60_000): Promise<void> {
-  await Promise.all(crds.map((crd) => client.apply(crd, { fieldManager: "lattice-testbed" })));
-  const deadline = Date.now() + timeoutMs;
-  for (const crd of crds) {
-    for (;;) {
-      const live = await client.get({
-        apiVersion: "apiextensions.k8s.io/v1",
-        kind: "CustomResourceDefinition",
-        name: crd.metadata.name,
-      });
-      const conds = (live.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-      if (conds.some((c) => c.type === "Established" && c.status === "True")) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
-      await sleep(50);
-    }
-  }
-}
+export { installCrds } from "../../install/bootstrap/controlplane";

@@ -23,7 +23,7 @@ import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
 import type { KubeObject } from "../../core/k8s/object";
 import type { KubeClient } from "../../kube/client";
-import type { ControlPlane } from "./controlplane";
+import type { LocalControlPlane as ControlPlane } from "../../install/bootstrap/controlplane";
 
 const INFRA = "infrastructure.cluster.x-k8s.io/v1beta2";
 const BOOTSTRAP = "bootstrap.cluster.x-k8s.io/v1beta2";

@@ -6,7 +6,6 @@
 //    process dies without running its handlers (SIGKILL, OOM).
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
-import * as net from "node:net";
 
 /** A running child process with its log file. */
 export interface Proc {
@@ -100,43 +99,9 @@ export function startWatchdog(parentPid: number, pids: number[], dir: string): P
   return startProcess("watchdog", "/bin/sh", ["-c", script], "/dev/null", env);
 }
 
-const handedOut = new Set<number>();
-
-/** n distinct free TCP ports on 127.0.0.1 (held together while chosen, never repeated in-process). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  const ports: number[] = [];
-  try {
-    while (ports.length < n) {
-      const srv = net.createServer();
-      await new Promise<void>((resolve, reject) => {
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => resolve());
-      });
-      servers.push(srv);
-      const port = (srv.address() as net.AddressInfo).port;
-      if (!handedOut.has(port)) {
-        handedOut.add(port);
-        ports.push(port);
-      }
-    }
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
-  return ports;
-}
-
-/** True when something accepts connections on 127.0.0.1:port. */
-export function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: "127.0.0.1", port });
-    sock.once("connect", () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once("error", () => resolve(false));
-  });
-}
+// Ports come from the product (install/bootstrap/procs.ts), so the installer and the test bed in
+// one process never hand out the same port twice.
+export { freePorts, isListening } from "../../install/bootstrap/procs";
 
 /** Remove a directory tree, ignoring one that is already gone. */
 export function removeDir(dir: string): void {

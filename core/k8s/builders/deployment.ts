@@ -51,10 +51,10 @@ export interface ContainerSpec {
   startupProbe?: ProbeSpec;
 }
 
-export interface PodVolume {
-  name: string;
-  persistentVolumeClaim: { claimName: string };
-}
+export type PodVolume =
+  | { name: string; persistentVolumeClaim: { claimName: string } }
+  /** A Secret's keys as files (a provider manager's webhook serving certificate). */
+  | { name: string; secret: { secretName: string } };
 
 export interface PodAffinityTerm {
   labelSelector: LabelSelector;
@@ -63,6 +63,8 @@ export interface PodAffinityTerm {
 
 export interface PodSpec {
   serviceAccountName: string;
+  /** The node's network (a provider manager whose webhooks the API server calls on the node's address). */
+  hostNetwork?: boolean;
   automountServiceAccountToken?: boolean;
   containers: ContainerSpec[];
   volumes?: PodVolume[];
