@@ -21,6 +21,7 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../core/k8s/object";
 import { KubeClient } from "../../kube/client";
+import { applyCrds } from "../../kube/crds";
 import { renderKubeconfig } from "../../kube/kubeconfig";
 import { binary } from "./binaries";
 import { createCa, loadCa, serviceAccountKeys, type Ca } from "./pki";
@@ -293,19 +294,5 @@ export function tail(file: string, lines = 20): string {
 
 /** Apply CRDs and wait until each is Established (its API is served). */
 export async function installCrds(client: KubeClient, crds: readonly KubeObject[], timeoutMs = 60_000): Promise<void> {
-  await Promise.all(crds.map((crd) => client.apply(crd, { fieldManager: "lattice-install" })));
-  const deadline = Date.now() + timeoutMs;
-  for (const crd of crds) {
-    for (;;) {
-      const live = await client.get({
-        apiVersion: "apiextensions.k8s.io/v1",
-        kind: "CustomResourceDefinition",
-        name: crd.metadata.name,
-      });
-      const conds = (live.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-      if (conds.some((c) => c.type === "Established" && c.status === "True")) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
-      await sleep(50);
-    }
-  }
+  await applyCrds(client, crds, "lattice-install", timeoutMs);
 }
