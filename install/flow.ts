@@ -21,7 +21,13 @@ import { Mover } from "../pivot/mover";
 import { KubeSource } from "../pivot/source";
 import { freePorts } from "./bootstrap/procs";
 import { createCa } from "./bootstrap/pki";
-import { ensureLocalBootstrap, findLocalBootstrap, removeLocalBootstrap, waitCapiServing } from "./bootstrap/local";
+import {
+  ensureLocalBootstrap,
+  findLocalBootstrap,
+  removeLocalBootstrap,
+  stopBootstrap,
+  waitCapiServing,
+} from "./bootstrap/local";
 import type { LocalControlPlane } from "./bootstrap/controlplane";
 import { installCrds } from "./bootstrap/controlplane";
 import { renderCoreProvider, type MachineProviders } from "./components";
@@ -114,17 +120,8 @@ export async function runInstall(o: InstallOptions): Promise<{ kubeconfig: strin
     }
     if (from <= indexOf("StoppingBootstrap")) {
       await phase((current = "StoppingBootstrap"));
-      if (bootstrap) {
-        const left = await bootstrap.client.list(CORE, "Cluster");
-        if (left.length)
-          throw new Error(
-            `the bootstrap still holds ${left.map((c) => `Cluster ${c.metadata.namespace}/${c.metadata.name}`).join(", ")}; it is kept`,
-          );
-        o.journal.detach();
-        bootstrap.client.close();
-        bootstrap = undefined;
-      }
-      await removeLocalBootstrap(o.stateDir);
+      await stopBootstrap(bootstrap, o.journal, o.stateDir);
+      bootstrap = undefined;
       forgetProvisioning(o.stateDir);
       say("bootstrap stopped and its data deleted");
       done("StoppingBootstrap");

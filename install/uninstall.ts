@@ -14,7 +14,7 @@ import { MutationCounter } from "../pivot/fault";
 import { JournalStore } from "../pivot/journal-store";
 import { Mover } from "../pivot/mover";
 import { KubeSource } from "../pivot/source";
-import { ensureLocalBootstrap, removeLocalBootstrap } from "./bootstrap/local";
+import { ensureLocalBootstrap, stopBootstrap } from "./bootstrap/local";
 import type { LocalControlPlane } from "./bootstrap/controlplane";
 import { CAPI_NAMESPACE, type MachineProviders } from "./components";
 import { UNINSTALL_PHASES, type Journal, type UninstallPhase } from "./journal";
@@ -130,17 +130,8 @@ export async function runUninstall(o: UninstallOptions): Promise<void> {
     }
     if (from <= indexOf("StoppingBootstrap")) {
       await phase("StoppingBootstrap");
-      if (bootstrap) {
-        const left = await bootstrap.client.list(CORE, "Cluster");
-        if (left.length)
-          throw new Error(
-            `the bootstrap still holds ${left.map((c) => `Cluster ${c.metadata.namespace}/${c.metadata.name}`).join(", ")}; it is kept`,
-          );
-        o.journal.detach();
-        bootstrap.client.close();
-        bootstrap = undefined;
-      }
-      await removeLocalBootstrap(o.stateDir);
+      await stopBootstrap(bootstrap, o.journal, o.stateDir);
+      bootstrap = undefined;
       say("bootstrap stopped and its data deleted");
       done("StoppingBootstrap");
     }

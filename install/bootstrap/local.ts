@@ -81,6 +81,28 @@ export async function findLocalBootstrap(stateDir: string): Promise<LocalControl
   return adoptLocalControlPlane(bootstrapDir(stateDir), durableLauncher);
 }
 
+/**
+ * The StoppingBootstrap phase of install and uninstall: refuse while the bootstrap still holds a
+ * Cluster (it is kept, and the error says which), stop mirroring the journal into it, then stop its
+ * processes and delete its data. `bootstrap` is undefined when a resumed run finds it already gone.
+ */
+export async function stopBootstrap(
+  bootstrap: LocalControlPlane | undefined,
+  journal: { detach(): void },
+  stateDir: string,
+): Promise<void> {
+  if (bootstrap) {
+    const left = await bootstrap.client.list("cluster.x-k8s.io/v1beta2", "Cluster");
+    if (left.length)
+      throw new Error(
+        `the bootstrap still holds ${left.map((c) => `Cluster ${c.metadata.namespace}/${c.metadata.name}`).join(", ")}; it is kept`,
+      );
+    journal.detach();
+    bootstrap.client.close();
+  }
+  await removeLocalBootstrap(stateDir);
+}
+
 /** Stop every bootstrap process and delete its data. The caller has checked it holds no Cluster. */
 export async function removeLocalBootstrap(stateDir: string): Promise<void> {
   const dir = bootstrapDir(stateDir);
