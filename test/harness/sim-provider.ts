@@ -284,7 +284,11 @@ async function stopPods(dir: string, keep: ReadonlySet<string> = new Set()): Pro
   for (const f of require("node:fs").readdirSync(pods) as string[]) {
     if (!f.endsWith(".json") || keep.has(f.replace(/\.json$/, ""))) continue;
     const rec = JSON.parse(readFileSync(path.join(pods, f), "utf8")) as { pid: number };
-    if (rec.pid !== process.pid) await stopPid(rec.pid);
+    // This process may be that pod (the cluster's own provider plays its own cluster's kubelet too). It
+    // ends like any other stopped pod, gracefully and after this pass; it used to drop its record and
+    // live on, an orphan no other kubelet could find (an uninstall test saw it).
+    if (rec.pid === process.pid) setImmediate(() => process.kill(process.pid, "SIGTERM"));
+    else await stopPid(rec.pid);
     rmSync(path.join(pods, f), { force: true });
   }
 }
