@@ -16,4 +16,6 @@ export { compileCluster } from "./core/cluster";
 export { buildGraph, explain } from "./core/graph";
 export type { OneSided } from "./core/agreements";
 export { ObjectSet } from "./providers/objectset";
+export { ServiceSet } from "./providers/serviceset";
+export type { ServiceSetArgs } from "./providers/serviceset";
 export { LatticePolicy } from "./providers/policy";

@@ -3,7 +3,7 @@
 // repository, installs the packed (or git-installed) package into it and deploys it.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { fromYaml, LatticeService } from "@lattice/lattice";
+import { fromYaml, LatticeService, type ServiceSet } from "@lattice/lattice";
 
 const config = new pulumi.Config();
 const kubeconfig = config.requireSecret("kubeconfig");
@@ -25,3 +25,6 @@ const yaml = fromYaml({ ...mesh, paths: ["services"] });
 
 export const apiOneSided = api.oneSided;
 export const services = Object.keys(yaml.services);
+// The set's class is exported too, for a program that passes it on (another resource's dependsOn).
+const set: ServiceSet | undefined = yaml.set;
+export const deployedAsOneSet = set !== undefined;
