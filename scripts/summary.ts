@@ -1,6 +1,7 @@
 // The summary `make demo` prints: every Lattice-managed object in the cluster by kind and
 // namespace, each service's rollout, the agreement graph of the stack, and one-sided agreements
 // found in the cluster.
+import type { GraphSummary } from "../core/graph";
 import { listEverything } from "../kube/inventory";
 import type { KubeClient } from "../kube/client";
 import { observeRollout } from "../kube/rollout";
@@ -8,10 +9,6 @@ import { observeRollout } from "../kube/rollout";
 /** Kinds controllers make from Lattice's objects, copying their labels. */
 const DERIVED = new Set(["Pod", "ReplicaSet", "Endpoints", "EndpointSlice"]);
 
-interface GraphJson {
-  edges?: { from: string; to: string; type: string; status: string }[];
-  unknown?: { target: string; reason: string }[];
-}
 interface Component {
   oneSided?: { message: string }[];
 }
@@ -27,9 +24,8 @@ export async function summarizeCluster(client: KubeClient, outputs: Record<strin
     .map((o) => [o.kind, o.metadata.namespace ?? "(cluster)", o.metadata.name] as const)
     .sort((a, b) => a.join("/").localeCompare(b.join("/")));
   const width = (i: 0 | 1) => Math.max(4, ...rows.map((r) => r[i].length));
-  const graph = (outputs.agreements ?? {}) as GraphJson;
-  const edges = graph.edges ?? [];
-  const from = Math.max(0, ...edges.map((e) => e.from.length));
+  // infra/'s `agreements` output (graphSummary); an empty graph when the stack has none.
+  const graph = (outputs.agreements ?? { bilateral: [], oneSided: [], unknown: [], volumes: [] }) as GraphSummary;
   const components = {
     ...(outputs.services as Record<string, Component>),
     ...(outputs.externalServices as Record<string, Component>),
@@ -50,12 +46,20 @@ export async function summarizeCluster(client: KubeClient, outputs: Record<strin
     `Rollouts (${rollouts.length}):`,
     ...rollouts.sort().map((l) => `  ${l}`),
     "",
-    `Agreement graph (${edges.length} edges):`,
-    ...edges.map((e) => `  ${e.from.padEnd(from)} → ${e.to}  ${e.type}, ${e.status}`),
-    ...(graph.unknown ?? []).map((u) => `  ? ${u.target}: ${u.reason}`),
+    ...agreementLines(graph),
     "",
     oneSided.length
       ? `One-sided agreements in the cluster (traffic denied):\n${oneSided.map((m) => "  " + m).join("\n")}`
       : "One-sided agreements in the cluster: none",
   ].join("\n");
+}
+
+/** The agreement graph's part of the summary: bilateral agreements, then what lacks a half. */
+export function agreementLines(g: GraphSummary): string[] {
+  return [
+    `Agreement graph (${g.bilateral.length} bilateral, ${g.oneSided.length} one-sided):`,
+    ...g.bilateral.map((line) => `  ${line}`),
+    ...g.oneSided.map((e) => `  ${e.from} → ${e.to}  ${e.status.replace("-", " ")} (no traffic)`),
+    ...g.unknown.map((u) => `  ? ${u.target}: ${u.reason}`),
+  ];
 }

@@ -35,14 +35,34 @@ export function graphToJson(g: Graph): unknown {
   };
 }
 
+/** One edge as graphToJson writes it. */
+export interface EdgeJson {
+  from: string;
+  to: string;
+  type: string;
+  status: string;
+  outbound: { source: string; path: string } | null;
+  inbound: { source: string; path: string } | null;
+}
+
+/** The graph as a stack output (graphSummary). */
+export interface GraphSummary {
+  /** "from → to", " (external)" appended for an external callee. */
+  bilateral: string[];
+  /** Edges missing their inbound or outbound half. */
+  oneSided: EdgeJson[];
+  unknown: { by: string; target: string; reason: string; declared: { source: string; path: string } | null }[];
+  volumes: { namespace: string; id: string; owners: string[]; consumers: string[]; problem: string | null }[];
+}
+
 /**
  * The graph as a stack output: bilateral agreements as "from → to" lines (an external callee marked
  * "(external)"), everything else (one-sided edges, unknown targets, volumes) as graphToJson has it.
  * A stack output is stored in the state and rewritten with it; at 1,000 services graphToJson's form,
  * which names the file and field of both halves of every edge, would be about 1 MB.
  */
-export function graphSummary(g: Graph): unknown {
-  const full = graphToJson(g) as { edges: Array<{ status: string }>; unknown: unknown[]; volumes: unknown[] };
+export function graphSummary(g: Graph): GraphSummary {
+  const full = graphToJson(g) as Pick<GraphSummary, "unknown" | "volumes"> & { edges: EdgeJson[] };
   return {
     bilateral: g.edges
       .filter((e) => e.status === "bilateral")

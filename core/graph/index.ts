@@ -5,6 +5,7 @@ export type { Analysis } from "./build";
 export { explain, renderExplanation, resolveRef } from "./explain";
 export type { Explanation } from "./explain";
 export { graphSummary, graphToDot, graphToJson, graphToMermaid, volumeProblem } from "./format";
+export type { EdgeJson, GraphSummary } from "./format";
 export { declarationPath, quoteDeclaration } from "./model";
 export type {
   Declaration,
