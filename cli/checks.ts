@@ -129,6 +129,11 @@ export function checkStack(ctx: CheckContext, create: boolean, note: (s: string)
   return guarded(
     "stack",
     async () => {
+      // A stack belongs to a project; without one the engine's own error is about qualified names.
+      if (!existsSync(path.join(ctx.workDir, "Pulumi.yaml")))
+        throw new CliError(`no Pulumi.yaml in ${ctx.workDir} or above: stack ${name} belongs to a Lattice project`, {
+          fix: "run it in the project's directory, or pass --cwd DIR",
+        });
       const configured = configuredBackend(engine);
       const url = configured ?? `file://${path.join(ctx.workDir, ".lattice", "state")}`;
       ctx.backend = { url, projectDefault: !configured };

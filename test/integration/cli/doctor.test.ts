@@ -169,3 +169,16 @@ test("an unreachable API server: FAIL with the address and the reason; the clust
   ]);
   expect(r.stdout).toContain(`the Kubernetes API server https://127.0.0.1:${port} is unreachable: connection refused`);
 });
+
+test("a stack asked for outside any project: FAIL names the directory and how to point at the project", async () => {
+  const r = await doctor(["--stack", "dev", "--cwd", logs]);
+  expect(r.code).toBe(1);
+  expect(r.checks.slice(0, 4)).toEqual([
+    ["ok", "node"],
+    ["ok", "engine"],
+    ["ok", "plugins"],
+    ["FAIL", "stack"],
+  ]);
+  expect(r.stdout).toContain(`no Pulumi.yaml in ${logs} or above: stack dev belongs to a Lattice project`);
+  expect(r.stdout).toContain("fix: run it in the project's directory, or pass --cwd DIR");
+});
