@@ -35,6 +35,15 @@ describe("reportError", () => {
     });
   });
 
+  it("names a subcommand once: lattice agent bootstrap, not lattice agent: agent bootstrap", () => {
+    expect(report("agent", new CliError("agent bootstrap: --cluster is required")).out).toBe(
+      "lattice agent bootstrap: --cluster is required\n",
+    );
+    expect(report("agent", new CliError("agents are not a command")).out).toBe(
+      "lattice agent: agents are not a command\n",
+    );
+  });
+
   it("prints the stack only with --debug, the cause's too", () => {
     const e = new CliError("the thing failed", { fix: "do this", cause: new Error("underneath") });
     expect(report("up", e).out).not.toMatch(STACK_LINE);

@@ -95,10 +95,10 @@ export function reportError(command: string, e: unknown, debug: boolean, write: 
   const prefix = command ? `lattice ${command}` : "lattice";
   const known = toCliError(e);
   if (known) {
-    // Messages made by flag parsing start with the command's name already.
-    const message =
-      command && known.message.startsWith(`${command}: `) ? known.message.slice(command.length + 2) : known.message;
-    write(`${prefix}: ${message}\n`);
+    // Messages made by flag parsing start with the command's name already, or with a subcommand's
+    // ("agent bootstrap: …"): printed once, as "lattice agent bootstrap: …".
+    const named = command && (known.message.startsWith(`${command}: `) || known.message.startsWith(`${command} `));
+    write(named ? `lattice ${known.message}\n` : `${prefix}: ${known.message}\n`);
     if (known.fix) write(`  fix: ${known.fix}\n`);
     if (debug) write(stackOf(known));
     return known.exitCode;

@@ -53,7 +53,7 @@ function logLevel(v: string | undefined): Level {
 }
 
 async function runAgent(argv: string[]): Promise<number> {
-  const { values: f } = parseFlags("agent", argv, {
+  const { values: f, positionals } = parseFlags("agent", argv, {
     kubeconfig: { type: "string" },
     parent: { type: "string" },
     namespace: { type: "string" },
@@ -72,6 +72,7 @@ async function runAgent(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  noArguments("agent", positionals);
   const env = process.env;
   const namespace = f.namespace ?? AGENT_NAMESPACE;
   let opts;
@@ -97,7 +98,7 @@ async function runAgent(argv: string[]): Promise<number> {
   } catch (e) {
     throw new CliError(`agent: ${(e as Error).message}`);
   }
-  const kube = kubeFrom(f.kubeconfig ?? env.LATTICE_KUBECONFIG ?? env.KUBECONFIG);
+  const kube = childCluster("agent", f.kubeconfig ?? env.LATTICE_KUBECONFIG ?? env.KUBECONFIG);
   const identity = await loadIdentity(kube, namespace);
   const parent = f.parent ?? env.LATTICE_PARENT;
   const address = parent ? hostPortString(parseHostPort(parent, "--parent")) : identity.parentAddress;
@@ -139,7 +140,7 @@ function hostPortString(hp: { host: string; port: number | undefined }): string 
 }
 
 async function bootstrap(argv: string[]): Promise<number> {
-  const { values: f } = parseFlags("agent bootstrap", argv, {
+  const { values: f, positionals } = parseFlags("agent bootstrap", argv, {
     kubeconfig: { type: "string" },
     cluster: { type: "string" },
     url: { type: "string" },
@@ -154,6 +155,7 @@ async function bootstrap(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  noArguments("agent bootstrap", positionals);
   const env = process.env;
   const need = (v: string | undefined, flag: string): string => {
     if (!v) throw new CliError(`agent bootstrap: ${flag} is required`);
@@ -161,12 +163,12 @@ async function bootstrap(argv: string[]): Promise<number> {
   };
   const cluster = need(f.cluster, "--cluster");
   const url = need(f.url ?? env.LATTICE_BOOTSTRAP_URL, "--url");
-  const caPem = readFileSync(need(f["ca-file"], "--ca-file"), "utf8");
+  const caPem = flagFile("--ca-file", need(f["ca-file"], "--ca-file"));
   const token = (
-    f["token-file"] ? readFileSync(f["token-file"], "utf8") : need(env.LATTICE_BOOTSTRAP_TOKEN, "--token-file")
+    f["token-file"] ? flagFile("--token-file", f["token-file"]) : need(env.LATTICE_BOOTSTRAP_TOKEN, "--token-file")
   ).trim();
   const log = jsonLogger({ component: "agent-bootstrap", level: logLevel(f["log-level"]), fields: { cluster } });
-  const kube = kubeFrom(f.kubeconfig ?? env.LATTICE_KUBECONFIG ?? env.KUBECONFIG);
+  const kube = childCluster("agent bootstrap", f.kubeconfig ?? env.LATTICE_KUBECONFIG ?? env.KUBECONFIG);
   try {
     const redeemed = await redeemBootstrapToken({
       url,
@@ -192,5 +194,31 @@ async function bootstrap(argv: string[]): Promise<number> {
     throw e;
   } finally {
     kube.close();
+  }
+}
+
+/** Both agent commands take flags only: a stray word is a typo ("agent manifests" is the cell's). */
+function noArguments(command: string, positionals: string[]): void {
+  if (positionals.length)
+    throw new CliError(`${command}: unexpected argument "${positionals[0]}" (flags only; see lattice agent --help)`);
+}
+
+/** The child cluster's API, or a usage error naming how to point at it. */
+function childCluster(command: string, kubeconfig: string | undefined): ReturnType<typeof kubeFrom> {
+  try {
+    return kubeFrom(kubeconfig);
+  } catch (e) {
+    const fix = "outside the cluster, pass --kubeconfig FILE (or set LATTICE_KUBECONFIG or KUBECONFIG)";
+    throw new CliError(`${command}: ${(e as Error).message}`, { exitCode: 2, ...(kubeconfig ? {} : { fix }) });
+  }
+}
+
+/** The content of a file a flag names, or a usage error naming the flag and the file. */
+function flagFile(flag: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new CliError(`agent bootstrap: ${flag} ${file}: ${why}`);
   }
 }
