@@ -198,7 +198,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         ...["--tls-cert-file", f("apiserver.crt"), "--tls-private-key-file", f("apiserver.key")],
         ...["--client-ca-file", f("ca.crt"), "--service-account-issuer", server],
         ...["--service-account-key-file", f("sa.pub"), "--service-account-signing-key-file", f("sa.key")],
-        ...["--service-cluster-ip-range", "10.0.0.0/24", "--allow-privileged=true", "--authorization-mode", "RBAC"],
+        ...["--service-cluster-ip-range", "10.0.0.0/16", "--allow-privileged=true", "--authorization-mode", "RBAC"],
         ...["--disable-admission-plugins", (opts.disableAdmission ?? ["ServiceAccount"]).join(",")],
         ...["--endpoint-reconciler-type", "none", "--profiling=false", "-v", "0"],
       ],
