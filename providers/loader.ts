@@ -4,6 +4,7 @@
 // existing stack on its next run.
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { exitWhenEngineGone } from "./engine-gone";
 import type { ProviderImplementation, Shell } from "./shell";
 
 /** The methods an implementation module must export. */
@@ -11,6 +12,7 @@ const METHODS = ["check", "diff", "create", "read", "update", "delete"] as const
 
 /** Load `shell.lattice.impl` from the package at `base` and install its methods on the shell. */
 export function configure(shell: Shell, base: string): void {
+  exitWhenEngineGone();
   const file = path.join(base, shell.lattice.impl);
   const impl = require(file) as Partial<ProviderImplementation>;
   const missing = METHODS.filter((m) => typeof impl[m] !== "function");

@@ -141,6 +141,11 @@ test("install killed once in every phase, resumed each time: it completes, and t
   // The bootstrap is gone: processes and data.
   expect(existsSync(bootstrapDir)).toBe(false);
   expect([...bootstrapPids].filter(alive)).toEqual([]);
+  // No engine plugin of a killed run lives on. The engine starts plugins in their own process group,
+  // so the kill of the installer's group misses them; a provider process ends at its first write
+  // once its engine is gone (providers/engine-gone.ts). Before that, each run killed while the
+  // engine worked left one writing EPIPE errors forever (86% of a core and 4 GB in a CI run).
+  expect(await providersLeft(stateDir)).toEqual([]);
   expect(existsSync(path.join(stateDir, "pulumi"))).toBe(false);
 
   // The new cluster holds all its CAPI objects (exactly one of each identity), unpaused.
@@ -271,6 +276,27 @@ test("uninstall leaves nothing: no machines, no bootstrap processes or data, no 
   expect(readdirSync(path.join(stateDir, "simulated-machines", "clusters"))).toEqual([]);
   process.stdout.write(`uninstall ${seconds.toFixed(1)} s; load ${readFileSync("/proc/loadavg", "utf8").trim()}\n`);
 });
+
+/** Pulumi dynamic-provider processes still running for stacks kept in `stateDir`, after up to 60 s. */
+async function providersLeft(stateDir: string): Promise<string[]> {
+  const find = () =>
+    readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .flatMap((pid) => {
+        try {
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+          const env = readFileSync(`/proc/${pid}/environ`, "utf8");
+          return cmd.includes("dynamic-provider") && env.includes(`file://${stateDir}`) && alive(Number(pid))
+            ? [`${pid} ${cmd}`]
+            : [];
+        } catch {
+          return []; // gone meanwhile
+        }
+      });
+  const deadline = Date.now() + 60_000;
+  while (find().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+  return find();
+}
 
 /** Unpaused Clusters named dev in the bootstrap (if it runs) and in the new cluster (if it exists). */
 async function activeClusters(stateDir: string): Promise<number> {
