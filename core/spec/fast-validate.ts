@@ -106,7 +106,8 @@ function compileLeaf(schema: unknown, mode: Mode): Fast {
       payload.issues.length = 0;
     }
     try {
-      return runLeafChecks(payload);
+      const verdict = runChecks(checks, payload);
+      return verdict ?? payload.value;
     } finally {
       if (payload === shared) {
         busy = false;
@@ -114,22 +115,27 @@ function compileLeaf(schema: unknown, mode: Mode): Fast {
       }
     }
   };
-  function runLeafChecks(payload: Payload): unknown {
-    for (let i = 0; i < checks.length; i++) {
-      const ch = checks[i]!;
-      const when = ch._zod.def.when;
-      if (when && !when(payload)) continue;
-      let r: unknown;
-      try {
-        r = ch._zod.check(payload);
-      } catch {
-        return UNSURE;
-      }
-      if (r instanceof Promise) return UNSURE;
-      if (payload.issues.length) return INVALID;
+}
+
+/**
+ * Run zod checks on `payload` as zod runs them: UNSURE when a check throws or is async (zod decides
+ * then), INVALID at the first issue, undefined when all pass.
+ */
+function runChecks(checks: readonly Check[], payload: Payload): typeof INVALID | typeof UNSURE | undefined {
+  for (let i = 0; i < checks.length; i++) {
+    const ch = checks[i]!;
+    const when = ch._zod.def.when;
+    if (when && !when(payload)) continue;
+    let r: unknown;
+    try {
+      r = ch._zod.check(payload);
+    } catch {
+      return UNSURE;
     }
-    return payload.value;
+    if (r instanceof Promise) return UNSURE;
+    if (payload.issues.length) return INVALID;
   }
+  return undefined;
 }
 
 /** The schema's own checks (refinements), run on the parsed value as zod runs them. */
@@ -139,20 +145,7 @@ function withChecks(schema: unknown, node: Fast): Fast {
   return (value) => {
     const out = node(value);
     if (isSentinel(out)) return out;
-    const payload: Payload = { value: out, issues: [] };
-    for (const ch of checks) {
-      const when = ch._zod.def.when;
-      if (when && !when(payload)) continue;
-      let r: unknown;
-      try {
-        r = ch._zod.check(payload);
-      } catch {
-        return UNSURE;
-      }
-      if (r instanceof Promise) return UNSURE;
-      if (payload.issues.length) return INVALID;
-    }
-    return out;
+    return runChecks(checks, { value: out, issues: [] }) ?? out;
   };
 }
 
