@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as https from "node:https";
+import * as net from "node:net";
 import * as tls from "node:tls";
 import { startControlPlane, stopAll, type ControlPlane } from "../../harness/controlplane";
 import { BootstrapRefused, redeemBootstrapToken, type Redeemed } from "../../../agent/child/bootstrap";
@@ -267,35 +268,36 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
     await cell.waitFor(() => boundStreams() === before + 1, "the stream for a bound");
   });
 
+  // Each case dials from its own loopback address: the bootstrap port limits new connections per
+  // source address (burst 20, then 5/s), and the tests above spend 127.0.0.1's budget. A reset for
+  // the rate would look like a refusal of the algorithms; from a fresh address only TLS can refuse.
   it.each([
     [
       "only ChaCha20 suites",
+      "127.0.0.11",
       {
         ...FIPS_TLS,
         ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
       },
     ],
-    ["only the X25519 group", { ...FIPS_TLS, ecdhCurve: "X25519" }],
+    ["only the X25519 group", "127.0.0.12", { ...FIPS_TLS, ecdhCurve: "X25519" }],
     [
       "only X25519 with ChaCha20",
+      "127.0.0.13",
       { ...FIPS_TLS, ciphers: "TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305", ecdhCurve: "X25519" },
     ],
-  ])("a client offering %s, on both the gRPC and the bootstrap port", async (_what, offer) => {
-    // Each port with the application protocol it speaks, so only the offered algorithms can fail.
-    for (const [port, alpn] of [
-      [cell.ready.grpcPort, "h2"],
-      [cell.ready.bootstrapPort, "http/1.1"],
-    ] as const) {
-      const err = await new Promise<string>((resolve) => {
+  ])("a client offering %s, on both the gRPC and the bootstrap port", async (_what, from, offer) => {
+    /** How a handshake offering `o` on `port` ends: "handshake completed", or the client's error code. */
+    const handshake = (port: number, alpn: string, o: tls.ConnectionOptions) =>
+      new Promise<string>((resolve) => {
         const s = tls.connect({
-          host: "127.0.0.1",
-          port,
+          socket: net.connect({ host: "127.0.0.1", port, localAddress: from }),
           servername: CELL_SERVER_NAME,
           ca: caPem,
           cert: a.cert,
           key: a.key,
           ALPNProtocols: [alpn],
-          ...offer,
+          ...o,
         });
         s.on("secureConnect", () => {
           s.destroy();
@@ -303,7 +305,19 @@ describe("the link refuses (cell process on loopback, real parent API server)", 
         });
         s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
       });
-      expect({ port, err }).toEqual({ port, err: "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE" });
+    // Each port with the application protocol it speaks. The control (the FIPS offer, same client
+    // certificate, same address) completes, so the refusal is about the offered algorithms alone.
+    for (const [port, alpn] of [
+      [cell.ready.grpcPort, "h2"],
+      [cell.ready.bootstrapPort, "http/1.1"],
+    ] as const) {
+      const control = await handshake(port, alpn, FIPS_TLS);
+      const offered = await handshake(port, alpn, offer);
+      expect({ port, control, offered }).toEqual({
+        port,
+        control: "handshake completed",
+        offered: "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE",
+      });
     }
   });
 
