@@ -76,4 +76,38 @@ export function deploySet(name: string, a: SetArgs, opts: pulumi.CustomResourceO
   return { set, oneSidedOf: (ref) => all.apply((found) => found[ref] ?? []) };
 }
 
+/** What one component (a LatticeService or LatticeExternalService) deploys as its own set. */
+export interface MemberArgs extends AdoptOption {
+  kubeconfig: pulumi.Input<string>;
+  trustDomain: string;
+  awaitWorkloads: boolean;
+  namespace: string;
+}
+
+/**
+ * The set of one member a component owns, named `<component>-set`, with the component as parent and
+ * the place its one-sided agreements are reported. Returns the set and the member's one-sided list.
+ */
+export function deployMember(
+  owner: pulumi.ComponentResource,
+  component: string,
+  doc: MemberSource["doc"],
+  a: MemberArgs,
+  dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | undefined,
+): { set: ServiceSet; oneSided: pulumi.Output<OneSided[]> } {
+  const deployed = deploySet(
+    `${component}-set`,
+    {
+      kubeconfig: a.kubeconfig,
+      trustDomain: a.trustDomain,
+      awaitWorkloads: a.awaitWorkloads,
+      members: [{ doc, adopt: a.adopt ?? false }],
+      defaultNamespace: a.namespace,
+      warnOn: owner,
+    },
+    { parent: owner, ...(dependsOn ? { dependsOn } : {}) },
+  );
+  return { set: deployed.set, oneSided: deployed.oneSidedOf(`${a.namespace}/${doc.metadata.name}`) };
+}
+
 export { refOfDocument };

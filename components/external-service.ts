@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { OneSided } from "../core/agreements";
 import { compileExternal } from "../core/compile";
 import type { LatticeExternalService as ExternalDocument } from "../core/spec";
-import { deploySet, documentOf, type AdoptOption } from "./agreement";
+import { deployMember, documentOf, type AdoptOption } from "./agreement";
 import { documentKeys } from "./service";
 import { resolveMesh, type ClusterTarget, type MeshSettings } from "./target";
 
@@ -77,25 +77,10 @@ export class LatticeExternalService extends pulumi.ComponentResource implements 
     const doc = externalServiceDocument(name, args);
     const namespace = args.namespace ?? "default";
     const mesh = resolveMesh(args);
-    const deployed = deploySet(
-      `${name}-set`,
-      {
-        kubeconfig: args.kubeconfig,
-        trustDomain: mesh.trustDomain,
-        awaitWorkloads: mesh.awaitWorkloads,
-        members: [{ doc, adopt: args.adopt ?? false }],
-        defaultNamespace: namespace,
-        warnOn: this,
-      },
-      { parent: this, ...(args.agreementsAfter ? { dependsOn: args.agreementsAfter } : {}) },
-    );
+    const member = { kubeconfig: args.kubeconfig, ...mesh, namespace, adopt: args.adopt };
+    const deployed = deployMember(this, name, doc, member, args.agreementsAfter);
     this.declarations = deployed.set;
-    const out = externalServiceOutputs(
-      doc,
-      namespace,
-      mesh.trustDomain,
-      deployed.oneSidedOf(`${namespace}/${doc.metadata.name}`),
-    );
+    const out = externalServiceOutputs(doc, namespace, mesh.trustDomain, deployed.oneSided);
     this.ref = out.ref;
     this.endpoints = out.endpoints;
     this.policyDocuments = out.policyDocuments;

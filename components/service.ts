@@ -10,7 +10,7 @@ import type { OneSided } from "../core/agreements";
 import { compileService, principalOf, serviceAccountName } from "../core/compile";
 import type { KubeObject } from "../core/k8s/object";
 import type { LatticeService as LatticeServiceDocument, ServiceSpec } from "../core/spec";
-import { deploySet, documentOf, type AdoptOption } from "./agreement";
+import { deployMember, documentOf, type AdoptOption } from "./agreement";
 import { registerLegacy } from "./legacy";
 import { resolveMesh, type ClusterTarget, type MeshSettings } from "./target";
 
@@ -106,25 +106,10 @@ export class LatticeService extends pulumi.ComponentResource implements ServiceO
       ],
       { kubeconfig: args.kubeconfig, trustDomain: mesh.trustDomain, yaml: false },
     );
-    const deployed = deploySet(
-      `${name}-set`,
-      {
-        kubeconfig: args.kubeconfig,
-        trustDomain: mesh.trustDomain,
-        awaitWorkloads: mesh.awaitWorkloads,
-        members: [{ doc, adopt: args.adopt ?? false }],
-        defaultNamespace: namespace,
-        warnOn: this,
-      },
-      { parent: this, dependsOn: dependsOnBoth(args.agreementsAfter, legacy) },
-    );
+    const member = { kubeconfig: args.kubeconfig, ...mesh, namespace, adopt: args.adopt };
+    const deployed = deployMember(this, name, doc, member, dependsOnBoth(args.agreementsAfter, legacy));
     this.declarations = deployed.set;
-    const out = serviceOutputs(
-      doc,
-      namespace,
-      mesh.trustDomain,
-      deployed.oneSidedOf(`${namespace}/${doc.metadata.name}`),
-    );
+    const out = serviceOutputs(doc, namespace, mesh.trustDomain, deployed.oneSided);
     this.ref = out.ref;
     this.serviceAccount = out.serviceAccount;
     this.principal = out.principal;
