@@ -22,6 +22,16 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/** metadata.ownerReferences[i], as the API defines it (uid is required there). */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
 /** A reference to one object: enough to GET, PATCH or DELETE it. */
 export interface ObjectRef {
   apiVersion: string;

@@ -5,18 +5,9 @@
 // AlreadyExists), every copy labelled with the pivot and annotated with its source UID, and the
 // target Cluster kept paused and told where it came from. Labels, annotations, finalizers and spec
 // are copied verbatim; managedFields are restored after the create (see the target port).
-import type { KubeObject } from "../k8s/object";
-import { PIVOT, type PlanEntry } from "./model";
+import type { KubeObject, OwnerReference } from "../k8s/object";
+import { PIVOT, SERVER_ASSIGNED_METADATA, type PlanEntry } from "./model";
 import { isCluster } from "./normalise";
-
-interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
 
 /** An owner as the copy must reference it: the owner's plan entry and its UID in the target. */
 export interface LiveOwner {
@@ -49,17 +40,6 @@ export class MissingOwnerError extends Error {
   }
 }
 
-const SERVER_FIELDS = [
-  "uid",
-  "resourceVersion",
-  "creationTimestamp",
-  "generation",
-  "managedFields",
-  "selfLink",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-];
-
 /** The body to create (or update) the copy with. The source object is not changed. */
 export function renderCopy(source: KubeObject, entry: PlanEntry, ctx: CopyContext): KubeObject {
   const copy = structuredClone(source) as KubeObject & { status?: unknown };
@@ -69,14 +49,14 @@ export function renderCopy(source: KubeObject, entry: PlanEntry, ctx: CopyContex
     generateName?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: OwnerRef[];
+    ownerReferences?: OwnerReference[];
   };
-  for (const f of SERVER_FIELDS) delete meta[f];
+  for (const f of SERVER_ASSIGNED_METADATA) delete meta[f];
   if (meta.name && meta.generateName) delete meta.generateName;
   const refs = (meta.ownerReferences ?? []).map((r) => {
     const owner = ctx.ownerOf(r.uid);
     if (!owner) throw new MissingOwnerError(`${entry.kind} ${entry.name}`, r.uid);
-    const ref: OwnerRef = {
+    const ref: OwnerReference = {
       apiVersion: owner.entry.apiVersion,
       kind: owner.entry.kind,
       name: owner.entry.name,

@@ -11,17 +11,8 @@
 //   - global: objects of cluster-scoped kinds, and (global hierarchy) what a global root owns;
 //   - should-not-delete: ClusterClasses outside the moved namespace, and ones Clusters of other
 //     namespaces use, with what they own.
-import type { KubeObject } from "../k8s/object";
+import type { KubeObject, OwnerReference } from "../k8s/object";
 import { CAPI, CLUSTERCTL, groupKind, identityOf, keyOf, type DiscoveryType, type Identity } from "./model";
-
-interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
 
 /** One object (or a virtual owner) of the graph. */
 export interface GraphNode {
@@ -109,7 +100,7 @@ export function buildGraph(
     node.forceMoveHierarchy = CLUSTERCTL.moveHierarchy in labels || !!t?.forceMoveHierarchy;
     node.isGlobal = !!t && !t.namespaced;
     node.blockingMove = CLUSTERCTL.blockMove in (obj.metadata.annotations ?? {});
-    for (const ref of (obj.metadata as { ownerReferences?: OwnerRef[] }).ownerReferences ?? []) {
+    for (const ref of (obj.metadata as { ownerReferences?: OwnerReference[] }).ownerReferences ?? []) {
       if (!nodes.has(ref.uid)) {
         const [group] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : [""];
         nodes.set(ref.uid, newNode(ref.uid, { group: group!, kind: ref.kind, name: ref.name }));

@@ -16,6 +16,18 @@ export const CLUSTERCTL = {
   deleteForMove: "clusterctl.cluster.x-k8s.io/delete-for-move",
 } as const;
 
+/** metadata fields the API server assigns: never written to a copy, never compared. */
+export const SERVER_ASSIGNED_METADATA: readonly string[] = [
+  "uid",
+  "resourceVersion",
+  "creationTimestamp",
+  "generation",
+  "managedFields",
+  "selfLink",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+];
+
 /** Cluster API's own names. */
 export const CAPI = {
   group: "cluster.x-k8s.io",

@@ -8,32 +8,14 @@
 // versions of ownerReferences (an owner is its group, kind and name). Secrets are hashed over their
 // data like any object; the digest is all that leaves this module — never the data.
 import { createHash } from "node:crypto";
-import type { KubeObject } from "../k8s/object";
-import { CAPI, CLUSTERCTL, PIVOT, groupOf } from "./model";
+import type { KubeObject, OwnerReference } from "../k8s/object";
+import { CAPI, CLUSTERCTL, PIVOT, SERVER_ASSIGNED_METADATA, groupOf } from "./model";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid?: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-const SERVER_FIELDS = [
-  "uid",
-  "resourceVersion",
-  "creationTimestamp",
-  "generation",
-  "managedFields",
-  "selfLink",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-  "finalizers",
-  "generateName",
-];
+// Beyond what the server assigns: generateName is cleared on copies, and finalizers are checked
+// separately (the target's controllers may add theirs to a paused copy).
+const DROPPED_METADATA = [...SERVER_ASSIGNED_METADATA, "finalizers", "generateName"];
 
 const dropped = (key: string) => key.startsWith(PIVOT.prefix) || key === CLUSTERCTL.deleteForMove;
 
@@ -44,7 +26,7 @@ function filterMap(m: unknown): Record<string, string> | undefined {
 }
 
 /** An ownerReference without UID or version, as a sortable record. */
-export function ownerKey(r: OwnerRef): string {
+export function ownerKey(r: Omit<OwnerReference, "uid">): string {
   return `${groupOf(r.apiVersion)}/${r.kind}/${r.name}/${r.controller ? "c" : ""}${r.blockOwnerDeletion ? "b" : ""}`;
 }
 
@@ -61,10 +43,10 @@ export function normalise(obj: KubeObject): Record<string, Json> {
   if (labels) meta.labels = labels;
   const annotations = filterMap(metadata.annotations);
   if (annotations) meta.annotations = annotations;
-  const refs = ((metadata as { ownerReferences?: OwnerRef[] }).ownerReferences ?? []).map(ownerKey).sort();
+  const refs = ((metadata as { ownerReferences?: OwnerReference[] }).ownerReferences ?? []).map(ownerKey).sort();
   if (refs.length) meta.ownerReferences = refs;
   for (const [k, v] of Object.entries(metadata)) {
-    if (k in meta || SERVER_FIELDS.includes(k) || ["labels", "annotations", "ownerReferences"].includes(k)) continue;
+    if (k in meta || DROPPED_METADATA.includes(k) || ["labels", "annotations", "ownerReferences"].includes(k)) continue;
     meta[k] = v as Json;
   }
   const out: Record<string, Json> = { group: groupOf(apiVersion), ...(rest as Record<string, Json>), metadata: meta };
