@@ -1,5 +1,5 @@
 // Process plumbing shared by `lattice cell` and `lattice agent`: durations, the Kubernetes client
-// (a kubeconfig, or the pod's service account), addresses, and running until a signal.
+// (a kubeconfig, or the pod's service account), addresses, waits a stop cuts short, and running until a signal.
 import { KubeClient } from "../kube/client";
 import { inClusterAccess } from "../kube/kubeconfig";
 import type { Logger } from "./log";
@@ -42,5 +42,19 @@ export function untilSignal(log: Logger): Promise<NodeJS.Signals> {
     };
     process.on("SIGTERM", on);
     process.on("SIGINT", on);
+  });
+}
+
+/** Wait `ms`, or less: resolves as soon as `signal` aborts (at once if it already has). Never rejects. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }

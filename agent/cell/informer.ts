@@ -7,6 +7,7 @@
 import { KubeError, type KubeClient } from "../../kube/client";
 import type { KubeObject } from "../../core/k8s/object";
 import type { Logger } from "../log";
+import { sleepUnlessAborted } from "../runtime";
 
 /** Callbacks; exceptions in them are logged, never break the loop. */
 export interface InformerHandlers<T, R = T> {
@@ -72,7 +73,7 @@ export class Informer<T extends KubeObject & Meta, R = T> {
         failures++;
         if (!(e instanceof KubeError && e.status === 410)) {
           this.log.warn("watch failed; re-listing", { kind: this.kind, error: e as Error });
-          await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)), this.abort.signal);
+          await sleepUnlessAborted(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)), this.abort.signal);
         }
         try {
           rv = await this.relist();
@@ -128,17 +129,3 @@ export class Informer<T extends KubeObject & Meta, R = T> {
 }
 
 const key = (o: Meta) => o.metadata.uid ?? o.metadata.name;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}

@@ -17,6 +17,7 @@ import { createPublicKey, getFips, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../log";
+import { sleepUnlessAborted } from "../runtime";
 import { createAgentCsr } from "../pki/csr";
 import { generateKeyPair, privateKeyPem, type CryptoKeyPair } from "../pki/crypto";
 import {
@@ -204,7 +205,7 @@ export class LinkAgent {
         delayMs,
         windowMs,
       });
-      await sleep(delayMs, this.abort.signal);
+      await sleepUnlessAborted(delayMs, this.abort.signal);
     }
   }
 
@@ -490,19 +491,4 @@ export class LinkAgent {
 function healthKey(h: Health): string {
   const phases = Object.entries(h.machinePhases ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   return JSON.stringify([h.nodesReady, h.nodesTotal, h.controlPlaneReady, phases]);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
