@@ -10,15 +10,8 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_NAMESPACE } from "../agent/api/types";
 import type { ClusterSpec } from "../components/cluster";
 import { KubeClient } from "../kube/client";
-import { PivotKube } from "../pivot/client";
-import { DirectTarget } from "../pivot/direct";
-import { MutationCounter } from "../pivot/fault";
-import { JournalStore } from "../pivot/journal-store";
-import { Mover } from "../pivot/mover";
-import { KubeSource } from "../pivot/source";
 import { freePorts } from "./bootstrap/procs";
 import { createCa } from "./bootstrap/pki";
 import {
@@ -32,6 +25,7 @@ import type { LocalControlPlane } from "./bootstrap/controlplane";
 import { installCrds } from "./bootstrap/controlplane";
 import { renderCoreProvider, type MachineProviders } from "./components";
 import { INSTALL_PHASES, Journal, type InstallPhase } from "./journal";
+import { moveCluster } from "./move";
 import { forgetProvisioning, provision } from "./provision";
 
 const CORE = "cluster.x-k8s.io/v1beta2";
@@ -115,7 +109,8 @@ export async function runInstall(o: InstallOptions): Promise<{ kubeconfig: strin
     }
     if (from <= indexOf("Pivoting")) {
       await phase((current = "Pivoting"));
-      await pivot(bootstrap!, kubeconfig, o, say);
+      const r = await moveCluster(bootstrap!.kubeconfigPath, kubeconfig, o, say);
+      say(`pivot ${r.outcome}: ${r.objects} objects in the new cluster`);
       done("Pivoting");
     }
     if (from <= indexOf("StoppingBootstrap")) {
@@ -220,26 +215,6 @@ export async function installTargetProviders(
     await waitCapiServing(target);
     say("Cluster API answers in the new cluster (dry-run create through its webhooks)");
   } finally {
-    target.close();
-  }
-}
-
-async function pivot(bootstrap: LocalControlPlane, kubeconfig: string, o: InstallOptions, say: (l: string) => void) {
-  const counter = new MutationCounter(undefined);
-  const source = PivotKube.open(bootstrap.kubeconfigPath, counter, "source");
-  const target = PivotKube.open(kubeconfig, counter, "target");
-  try {
-    const r = await new Mover({
-      source: new KubeSource(source),
-      target: new DirectTarget(target),
-      journal: new JournalStore(source, DEFAULT_NAMESPACE),
-      namespace: o.namespace,
-      cluster: o.cluster,
-      log: (line) => say(`pivot: ${line}`),
-    }).run();
-    say(`pivot ${r.outcome}: ${r.objects} objects in the new cluster`);
-  } finally {
-    source.close();
     target.close();
   }
 }

@@ -6,19 +6,13 @@
 //   StoppingBootstrap  only when the bootstrap holds no Cluster
 // Nothing is deleted on a failure; the same command with --resume goes on.
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_NAMESPACE } from "../agent/api/types";
 import { KubeClient } from "../kube/client";
-import { PivotKube } from "../pivot/client";
-import { DirectTarget } from "../pivot/direct";
-import { MutationCounter } from "../pivot/fault";
-import { JournalStore } from "../pivot/journal-store";
-import { Mover } from "../pivot/mover";
-import { KubeSource } from "../pivot/source";
 import { ensureLocalBootstrap, stopBootstrap } from "./bootstrap/local";
 import type { LocalControlPlane } from "./bootstrap/controlplane";
 import { CAPI_NAMESPACE, type MachineProviders } from "./components";
 import { UNINSTALL_PHASES, type Journal, type UninstallPhase } from "./journal";
 import { InstallFailed } from "./flow";
+import { moveCluster } from "./move";
 
 const CORE = "cluster.x-k8s.io/v1beta2";
 
@@ -62,23 +56,8 @@ export async function runUninstall(o: UninstallOptions): Promise<void> {
     }
     if (from <= indexOf("ReversePivoting")) {
       await phase("ReversePivoting");
-      const counter = new MutationCounter(undefined);
-      const source = PivotKube.open(o.kubeconfig, counter, "source");
-      const target = PivotKube.open(bootstrap!.kubeconfigPath, counter, "target");
-      try {
-        const r = await new Mover({
-          source: new KubeSource(source),
-          target: new DirectTarget(target),
-          journal: new JournalStore(source, DEFAULT_NAMESPACE),
-          namespace: o.namespace,
-          cluster: o.cluster,
-          log: (line) => say(`pivot: ${line}`),
-        }).run();
-        say(`reverse pivot ${r.outcome}: ${r.objects} objects back in the bootstrap`);
-      } finally {
-        source.close();
-        target.close();
-      }
+      const r = await moveCluster(o.kubeconfig, bootstrap!.kubeconfigPath, o, say);
+      say(`reverse pivot ${r.outcome}: ${r.objects} objects back in the bootstrap`);
       done("ReversePivoting");
     }
     if (from <= indexOf("StoppingLattice")) {
