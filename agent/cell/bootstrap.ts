@@ -9,31 +9,24 @@
 //               ──► {type: "rotate", tls} / {type: "stop"}        ◄── {type: "stopped"}
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { KubeClient } from "../../kube/client";
 import type { ClusterAccess } from "../../kube/kubeconfig";
-import type { Level, Logger } from "../log";
+import type { Level } from "../log";
 import { loadOrCreateCa } from "../pki/store";
 import type { TlsMaterial } from "../protocol/tls";
 import { TokenStore } from "../tokens/store";
 import type { KubeObject } from "../../core/k8s/object";
-import { serveBootstrap, type BootstrapLimits, type ServedBootstrap } from "./bootstrap-http";
+import {
+  serveBootstrap,
+  type BootstrapLimits,
+  type BootstrapServeOptions,
+  type ServedBootstrap,
+} from "./bootstrap-http";
 
 export { DEFAULT_BOOTSTRAP_LIMITS, REFUSED, type BootstrapLimits } from "./bootstrap-http";
 
-/** What the endpoint needs. */
-export interface BootstrapOptions {
-  host: string;
-  port: number;
-  reusePort?: boolean;
-  tls: TlsMaterial;
-  kube: KubeClient;
-  namespace: string;
-  parentAddress: string;
-  serverName: string;
-  agentImage: string;
-  addons?: readonly KubeObject[];
-  limits?: Partial<BootstrapLimits>;
-  log: Logger;
+/** What the endpoint needs: what serving it needs, but the token store and the CA, which are built
+ * where it runs (in the worker, from the cluster). */
+export interface BootstrapOptions extends Omit<BootstrapServeOptions, "tokens" | "ca"> {
   /** worker (default): its own thread; inline: this thread. */
   isolation?: "worker" | "inline";
   /** The worker's log level (its lines go to stdout like the cell's). */
