@@ -13,7 +13,7 @@
 //                  the only deletes, of this pivot's own copies by UID
 // Nothing runs on its own when the parent is unreachable.
 import { KubeError, type KubeClient } from "../../kube/client";
-import type { KubeObject } from "../../core/k8s/object";
+import type { KubeObject, OwnerReference } from "../../core/k8s/object";
 import type { Command__Output, CommandResult, Health, ObjectResult } from "../protocol/load";
 import { AGENT_FIELD_MANAGER } from "../api/child";
 import { PivotSteps } from "./pivot";
@@ -36,15 +36,6 @@ export interface StatusSource {
 }
 
 type ObjectAction = "CREATED" | "APPLIED" | "EXISTS" | "DENIED" | "ERROR";
-
-interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
 
 const objResult = (o: KubeObject | undefined, action: ObjectAction, message = ""): ObjectResult => ({
   apiVersion: o?.apiVersion ?? "",
