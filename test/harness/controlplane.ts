@@ -13,11 +13,14 @@
 import { mkdtempSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BASE_CONTROLLERS, installCrds, startLocalControlPlane } from "../../install/bootstrap/controlplane";
+import {
+  BASE_CONTROLLERS,
+  installCrds,
+  startLocalControlPlane,
+  type LocalControlPlane,
+} from "../../install/bootstrap/controlplane";
 import type { Launched } from "../../install/bootstrap/procs";
-import type { KubeClient } from "../../kube/client";
 import { loadCrds, type CrdSet } from "./crds";
-import type { Ca } from "./pki";
 import { startPodSimulator, type PodSimulator } from "./pod-simulator";
 import { removeDir, startProcess, startWatchdog, type Proc } from "./processes";
 import { toolPath } from "./tools";
@@ -58,22 +61,8 @@ const WORKLOAD_CONTROLLERS = [
   "persistentvolume-binder-controller",
 ];
 
-/** A running control plane. */
-export interface ControlPlane {
-  readonly name: string;
-  /** https://127.0.0.1:<port> */
-  readonly server: string;
-  readonly port: number;
-  /** Admin kubeconfig (system:masters) as YAML. */
-  readonly kubeconfig: string;
-  readonly kubeconfigPath: string;
-  /** The CA that signs this control plane's serving and client certificates (and can sign more). */
-  readonly ca: Ca;
-  readonly client: KubeClient;
-  /** The temp directory holding data, certificates and logs (removed by stop()). */
-  readonly dir: string;
-  /** The processes, for tests that inspect them. */
-  readonly processes: readonly Launched[];
+/** A running control plane: the product's, in a temp directory (`dir`, removed by stop()). */
+export interface ControlPlane extends LocalControlPlane {
   /** The pod simulator, when started with `workloads`. */
   readonly pods?: PodSimulator;
   stop(): Promise<void>;
